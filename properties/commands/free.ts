@@ -1,0 +1,56 @@
+/** PyMem_RawFree / PyMem_Free / PyObject_Free, on a live block or on NULL. */
+import type { Family } from '../../spec/families.ts';
+import { Command } from './base.ts';
+import type { World } from '../world.ts';
+
+export class FreeCommand extends Command {
+  /** sel < 0: free(NULL) through `api`. */
+  constructor(readonly sel: number, readonly api: Family) { super(); }
+
+  override check(m: Readonly<World>): boolean {
+    return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
+  }
+
+  protected async exec(w: World): Promise<void> {
+    if (this.sel < 0) {
+      await w.spec.free(this.api, 0);
+      await w.impl.free(this.api, 0);
+      return;
+    }
+    const plain = w.handles.filter((h) => h.obj === undefined);
+    const h = plain[this.sel % plain.length];
+    await w.spec.free(h.api, h.spec);
+    await w.impl.free(h.api, h.impl);
+    w.probe.observer?.onFree(h.impl);
+    w.drop(h);
+  }
+
+  toString(): string { return this.sel < 0 ? `free('${this.api}', NULL)` : `free(#${this.sel})`; }
+}
+
+/** Frees `count` blocks spread over the live ones: empties pools and whole arenas. */
+export class FreeManyCommand extends Command {
+  constructor(readonly sel: number, readonly count: number, readonly stride: number) { super(); }
+
+  override check(m: Readonly<World>): boolean {
+    return m.handles.some((h) => h.obj === undefined);
+  }
+
+  protected async exec(w: World): Promise<void> {
+    const plain = w.handles.filter((h) => h.obj === undefined);
+    const chosen = new Set<number>();
+    for (let k = 0; k < this.count && k < plain.length; k++) chosen.add((this.sel + k * this.stride) % plain.length);
+    let first = true;
+    for (const idx of chosen) {
+      if (!first) w.probe.observer?.beginCall();
+      first = false;
+      const h = plain[idx];
+      await w.spec.free(h.api, h.spec);
+      await w.impl.free(h.api, h.impl);
+      w.probe.observer?.onFree(h.impl);
+      w.drop(h);
+    }
+  }
+
+  toString(): string { return `free_many(#${this.sel}, ${this.count}, stride ${this.stride})`; }
+}

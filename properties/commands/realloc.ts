@@ -1,0 +1,53 @@
+/** PyMem_RawRealloc / PyMem_Realloc / PyObject_Realloc, on a live block or on NULL. */
+import type { Family } from '../../spec/families.ts';
+import { Heap } from '../../spec/heap.ts';
+import { Command, show } from './base.ts';
+import type { World } from '../world.ts';
+
+export class ReallocCommand extends Command {
+  /** sel < 0: realloc(NULL, size) through `api`; else the handle's own family. */
+  constructor(readonly sel: number, readonly api: Family, readonly size: bigint) { super(); }
+
+  override check(m: Readonly<World>): boolean {
+    return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
+  }
+
+  protected async exec(w: World): Promise<void> {
+    if (this.sel < 0) {
+      const s = await w.spec.realloc(this.api, 0, this.size);
+      const i = await w.impl.realloc(this.api, 0, this.size);
+      w.probe.observer?.onAlloc(this.api, Number(this.size), i);
+      if (await w.agreeOnNull(this.toString(), s, i, this.size, this.api)) {
+        w.adopt({ spec: s, impl: i, api: this.api, size: Number(this.size) }, this.toString());
+      }
+      return;
+    }
+    const plain = w.handles.filter((h) => h.obj === undefined);
+    const h = plain[this.sel % plain.length];
+    const what = `${this.toString()} on ${w.hex(h.impl)} (${h.size} bytes, '${h.api}')`;
+    const must = Heap.mustFail(this.size);
+    const s = must === null ? 0 : await w.spec.realloc(h.api, h.spec, this.size);
+    const i = await w.impl.realloc(h.api, h.impl, this.size);
+    w.probe.observer?.onRealloc(h.api, h.impl, Number(this.size), i);
+    if (must === null && i !== 0) {
+      // Neither side is obliged; keep the pair in step by shrinking back is not possible,
+      // so release the implementation's block and the spec's original together.
+      await w.impl.free(h.api, i);
+      await w.spec.free(h.api, h.spec);
+      w.probe.observer?.onFree(i);
+      w.drop(h);
+      return;
+    }
+    w.expect((s === 0) === (i === 0), `${what}: spec gives ${w.hex(s)}, implementation gives ${w.hex(i)}`);
+    if (i === 0) return; // failed: the old block is intact on both sides
+    const keep = Math.min(h.size, Number(this.size));
+    w.drop(h);
+    const moved = { spec: s, impl: i, api: h.api, size: Number(this.size) };
+    w.adopt(moved, what);
+    await w.compareBytes(moved, 0, keep, `${what}: contents kept`);
+  }
+
+  toString(): string {
+    return this.sel < 0 ? `realloc('${this.api}', NULL, ${show(this.size)})` : `realloc(#${this.sel}, ${show(this.size)})`;
+  }
+}

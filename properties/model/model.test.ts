@@ -1,0 +1,15 @@
+/** spec/ vs src/, command by command, in the non-debug PYTHONMALLOC modes. */
+import { test } from 'vitest';
+import { runSuite } from '../suite.ts';
+
+test('default mode: src matches the spec and the pymalloc placement rules', async () => {
+  await runSuite({ mode: 'default', numRuns: 40, maxCommands: 60 });
+});
+
+test('pymalloc mode with failing arena allocations: RAW fallback', async () => {
+  await runSuite({ mode: 'pymalloc', numRuns: 15, maxCommands: 40, arenaFailRate: 0.2 });
+});
+
+test('malloc mode: every family on the C library', async () => {
+  await runSuite({ mode: 'malloc', numRuns: 15, maxCommands: 40 });
+});

@@ -1,0 +1,53 @@
+/**
+ * The model-based suite, spec vs our optimized implementation, as a function that both
+ * `npm test` and `objimpl verify` call. A failure is thrown with fast-check's report:
+ * the shrunk command list, the seed and the path; OBJIMPL_SEED and OBJIMPL_PATH replay it.
+ */
+import fc from 'fast-check';
+import type { AllocatorMode } from '../src/domains/allocator.ts';
+import { ModelImplementation } from '../src/implementation.ts';
+import { checkConsistency } from '../src/pymalloc/check.ts';
+import { SpecImplementation } from '../spec/index.ts';
+import { commands } from './arbitraries.ts';
+import { PymallocObserver } from './pymalloc-observer.ts';
+import { RandomArenas, randomOS } from './test-os.ts';
+import { World } from './world.ts';
+
+export interface SuiteOptions {
+  mode?: AllocatorMode;
+  numRuns?: number;
+  maxCommands?: number;
+  /** Chance that an arena allocation fails (exercises the RAW fallback). */
+  arenaFailRate?: number;
+  seed?: number;
+  path?: string;
+  /** Build the implementation under test (default: our model on random arenas). */
+  implementation?: (arenas: RandomArenas) => ModelImplementation;
+}
+
+/** The fast-check parameters, with a replay from the environment when asked. */
+export function replayParams(opts: { seed?: number; path?: string }): { seed?: number; path?: string } {
+  const seed = opts.seed ?? (process.env.OBJIMPL_SEED !== undefined ? Number(process.env.OBJIMPL_SEED) : undefined);
+  const path = opts.path ?? process.env.OBJIMPL_PATH;
+  return { ...(seed !== undefined ? { seed } : {}), ...(path !== undefined ? { path } : {}) };
+}
+
+export function modelProperty(opts: SuiteOptions = {}): fc.IAsyncProperty<[number, Iterable<fc.AsyncCommand<World, World>>]> {
+  const mode = opts.mode ?? 'default';
+  const pymallocOn = mode !== 'malloc' && mode !== 'malloc_debug';
+  return fc.asyncProperty(fc.nat(), commands(opts.maxCommands ?? 60), async (arenaSeed, cmds) => {
+    const arenas = new RandomArenas(arenaSeed, opts.arenaFailRate ?? 0);
+    const impl = opts.implementation ? opts.implementation(arenas) : new ModelImplementation({ mode, os: randomOS(arenas) });
+    const s = impl.rt.pymalloc.s;
+    const world = new World(new SpecImplementation(), impl, {
+      observer: new PymallocObserver(arenas, pymallocOn),
+      consistency: () => checkConsistency(s),
+      ...(pymallocOn ? { allocatedBlocks: () => impl.rt.pymalloc.allocatedBlocks() } : {}),
+    });
+    await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
+  });
+}
+
+export async function runSuite(opts: SuiteOptions = {}): Promise<void> {
+  await fc.assert(modelProperty(opts), { numRuns: opts.numRuns ?? 40, ...replayParams(opts) });
+}

@@ -1,0 +1,94 @@
+/**
+ * One simulated CPython 3.11 process's memory layer: the address space, the OS, the
+ * three domain tables (as PyMem_SetupAllocators leaves them for a PYTHONMALLOC mode),
+ * pymalloc, and the public functions PyMem_RawMalloc ... PyObject_Free, which refuse
+ * sizes above PY_SSIZE_T_MAX before calling the domain.
+ */
+import { AddressSpace } from '../memory/address-space.ts';
+import { modelOS, type OS } from '../memory/os.ts';
+import { createPymalloc, type Pymalloc } from '../pymalloc/index.ts';
+import { PY_SSIZE_T_MAX } from '../pymalloc/constants.ts';
+import { type Allocator, type AllocatorMode, type Api, domainOf } from './allocator.ts';
+import { MallocAllocator } from './malloc.ts';
+
+/** Installs debug hooks over the three domains; supplied by the debug-hooks module. */
+export type HookInstaller = (rt: Runtime) => void;
+
+export interface RuntimeOptions {
+  mode?: AllocatorMode;
+  /** Build the OS from the address space (default: the deterministic model). */
+  os?: (space: AddressSpace) => OS;
+  /** Installs the debug hooks for the *_debug modes; without it those modes are refused. */
+  installHooks?: HookInstaller;
+}
+
+export class Runtime {
+  readonly space = new AddressSpace();
+  readonly os: OS;
+  readonly mallocAllocator: MallocAllocator;
+  readonly pymalloc: Pymalloc;
+  readonly mode: AllocatorMode;
+  /** Current allocator of each domain, indexed by PYMEM_DOMAIN_*. */
+  readonly domains: Allocator[];
+
+  constructor(opts: RuntimeOptions = {}) {
+    this.mode = opts.mode ?? 'default';
+    this.os = (opts.os ?? modelOS)(this.space);
+    this.mallocAllocator = new MallocAllocator(this.os.libc);
+    // pymalloc calls the RAW domain through the public functions, so it sees hooks.
+    const raw: Allocator = {
+      malloc: (n) => this.PyMem_RawMalloc(n),
+      calloc: (a, b) => this.PyMem_RawCalloc(a, b),
+      realloc: (p, n) => this.PyMem_RawRealloc(p, n),
+      free: (p) => this.PyMem_RawFree(p),
+    };
+    this.pymalloc = createPymalloc(this.space, this.os.arenas, raw);
+    const usePymalloc = this.mode !== 'malloc' && this.mode !== 'malloc_debug';
+    const small: Allocator = usePymalloc ? this.pymalloc : this.mallocAllocator;
+    this.domains = [this.mallocAllocator, small, small];
+    if (this.mode === 'debug' || this.mode === 'pymalloc_debug' || this.mode === 'malloc_debug') {
+      if (!opts.installHooks) throw new Error(`PYTHONMALLOC=${this.mode} needs the debug hooks`);
+      opts.installHooks(this);
+    }
+  }
+
+  /** PyMem_GetAllocator / PyMem_SetAllocator */
+  getAllocator(domain: number): Allocator {
+    return this.domains[domain];
+  }
+
+  setAllocator(domain: number, a: Allocator): void {
+    this.domains[domain] = a;
+  }
+
+  // --- public functions: one guard, then the domain ---
+  PyMem_RawMalloc(n: number): number { return n > PY_SSIZE_T_MAX ? 0 : this.domains[0].malloc(n); }
+  PyMem_RawCalloc(ne: number, es: number): number { return callocOverflows(ne, es) ? 0 : this.domains[0].calloc(ne, es); }
+  PyMem_RawRealloc(p: number, n: number): number { return n > PY_SSIZE_T_MAX ? 0 : this.domains[0].realloc(p, n); }
+  PyMem_RawFree(p: number): void { this.domains[0].free(p); }
+
+  /** Generic form by API letter: the family functions of PyMem_Raw*, PyMem_*, PyObject_*. */
+  malloc(api: Api, n: number): number {
+    return n > PY_SSIZE_T_MAX ? 0 : this.domains[domainOf(api)].malloc(n);
+  }
+
+  calloc(api: Api, nelem: number, elsize: number): number {
+    return callocOverflows(nelem, elsize) ? 0 : this.domains[domainOf(api)].calloc(nelem, elsize);
+  }
+
+  realloc(api: Api, p: number, n: number): number {
+    return n > PY_SSIZE_T_MAX ? 0 : this.domains[domainOf(api)].realloc(p, n);
+  }
+
+  free(api: Api, p: number): void {
+    this.domains[domainOf(api)].free(p);
+  }
+}
+
+/** The public calloc guard: elsize != 0 && nelem > PY_SSIZE_T_MAX / elsize. */
+export function callocOverflows(nelem: number, elsize: number): boolean {
+  if (elsize === 0) return false;
+  const product = nelem * elsize;
+  if (product < 2 ** 53) return false;
+  return BigInt(nelem) > ((1n << 63n) - 1n) / BigInt(elsize);
+}

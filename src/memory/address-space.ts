@@ -1,0 +1,213 @@
+/**
+ * The simulated 64-bit address space of one process.
+ *
+ * Two kinds of backing store:
+ *  - arena slots: one contiguous typed array; arena object i owns slot i, which spans
+ *    SLOT_SIZE bytes starting at its base rounded down to a pool boundary. Inside a slot,
+ *    internal offsets keep the 16 KiB pool grid, so `internal >>> POOL_BITS` names a pool
+ *    and pymalloc's hot path works on 32-bit offsets into `mem`/`u32` only.
+ *  - everything else (RAW malloc blocks, type objects): sparse 4 KiB pages created on
+ *    first touch. Untouched bytes read as zero.
+ *
+ * Addresses are JS numbers (safe integers; x86-64 user space is below 2^47).
+ */
+import { ARENA_SIZE, POOL_SIZE, POOL_SIZE_MASK } from '../pymalloc/constants.ts';
+
+/** bytes; an arena slot covers 65 pool-sized frames so a misaligned arena still fits. */
+export const SLOT_SIZE = ARENA_SIZE + POOL_SIZE;
+/** pools per slot (frames of POOL_SIZE bytes). */
+export const SLOT_POOLS = SLOT_SIZE / POOL_SIZE;
+const PAGE = 4096;
+const TWO32 = 4294967296;
+
+export class AddressSpace {
+  /** Arena backing store, viewed as bytes and as little-endian 32-bit words. */
+  mem: Uint8Array;
+  u32: Uint32Array;
+  /** Per slot: address of internal offset slot*SLOT_SIZE (pool-aligned), or -1 if unmapped. */
+  slotBase: Float64Array;
+  /** Per slot: the arena's own base address (slotBase rounded up), or -1. */
+  arenaBase: Float64Array;
+  /** 1 MiB chunk number -> slots whose arena overlaps that chunk. */
+  private chunkSlots = new Map<number, number[]>();
+  private pages = new Map<number, Uint8Array>();
+
+  constructor(initialSlots = 0) {
+    this.mem = new Uint8Array(initialSlots * SLOT_SIZE);
+    this.u32 = new Uint32Array(this.mem.buffer);
+    this.slotBase = new Float64Array(initialSlots).fill(-1);
+    this.arenaBase = new Float64Array(initialSlots).fill(-1);
+  }
+
+  get slots(): number {
+    return this.slotBase.length;
+  }
+
+  /** Make room for at least n arena slots (existing contents are kept). */
+  ensureSlots(n: number): void {
+    if (n <= this.slotBase.length) return;
+    const mem = new Uint8Array(n * SLOT_SIZE);
+    mem.set(this.mem);
+    this.mem = mem;
+    this.u32 = new Uint32Array(mem.buffer);
+    const sb = new Float64Array(n).fill(-1);
+    sb.set(this.slotBase);
+    this.slotBase = sb;
+    const ab = new Float64Array(n).fill(-1);
+    ab.set(this.arenaBase);
+    this.arenaBase = ab;
+  }
+
+  /** Back the arena [base, base + ARENA_SIZE) with slot `slot`, zero-filled as mmap gives it. */
+  mapArena(slot: number, base: number): void {
+    this.ensureSlots(slot + 1);
+    const frame = base - (base % POOL_SIZE);
+    this.slotBase[slot] = frame;
+    this.arenaBase[slot] = base;
+    this.mem.fill(0, slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+    for (const c of chunksOf(base)) {
+      const list = this.chunkSlots.get(c);
+      if (list) list.push(slot);
+      else this.chunkSlots.set(c, [slot]);
+    }
+  }
+
+  unmapArena(slot: number, base: number): void {
+    this.slotBase[slot] = -1;
+    this.arenaBase[slot] = -1;
+    for (const c of chunksOf(base)) {
+      const list = this.chunkSlots.get(c);
+      if (!list) continue;
+      const i = list.indexOf(slot);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.chunkSlots.delete(c);
+    }
+  }
+
+  /** Internal offset of an address that lies in a mapped arena, else -1. */
+  arenaOffset(addr: number): number {
+    const list = this.chunkSlots.get(Math.floor(addr / ARENA_SIZE));
+    if (list === undefined) return -1;
+    for (const slot of list) {
+      const d = addr - this.arenaBase[slot];
+      if (d >= 0 && d < ARENA_SIZE) return slot * SLOT_SIZE + (addr - this.slotBase[slot]);
+    }
+    return -1;
+  }
+
+  /** Address of an internal arena offset. */
+  addressOf(internal: number): number {
+    const slot = Math.floor(internal / SLOT_SIZE);
+    return this.slotBase[slot] + (internal - slot * SLOT_SIZE);
+  }
+
+  private page(addr: number, create: boolean): Uint8Array | undefined {
+    const key = Math.floor(addr / PAGE);
+    let p = this.pages.get(key);
+    if (p === undefined && create) {
+      p = new Uint8Array(PAGE);
+      this.pages.set(key, p);
+    }
+    return p;
+  }
+
+  load8(addr: number): number {
+    const off = this.arenaOffset(addr);
+    if (off >= 0) return this.mem[off];
+    const p = this.page(addr, false);
+    return p === undefined ? 0 : p[addr % PAGE];
+  }
+
+  store8(addr: number, value: number): void {
+    const off = this.arenaOffset(addr);
+    if (off >= 0) this.mem[off] = value;
+    else this.page(addr, true)![addr % PAGE] = value;
+  }
+
+  read(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.load8(addr + i);
+    return out;
+  }
+
+  write(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.store8(addr + i, bytes[i]);
+  }
+
+  fill(addr: number, length: number, value: number): void {
+    const off = this.arenaOffset(addr);
+    if (off >= 0 && this.arenaOffset(addr + length - 1) === off + length - 1) {
+      this.mem.fill(value, off, off + length);
+      return;
+    }
+    if (value === 0) {
+      // Zeroing sparse memory: drop whole pages, clear partial ones.
+      let a = addr;
+      const end = addr + length;
+      while (a < end) {
+        const pageEnd = (Math.floor(a / PAGE) + 1) * PAGE;
+        const stop = Math.min(end, pageEnd);
+        if (this.arenaOffset(a) < 0) {
+          const p = this.page(a, false);
+          if (p !== undefined) p.fill(0, a % PAGE, a % PAGE + (stop - a));
+        } else for (let b = a; b < stop; b++) this.store8(b, 0);
+        a = stop;
+      }
+      return;
+    }
+    for (let i = 0; i < length; i++) this.store8(addr + i, value);
+  }
+
+  /** memmove(dst, src, length). */
+  copy(dst: number, src: number, length: number): void {
+    if (length <= 0) return;
+    const so = this.arenaOffset(src);
+    const dO = this.arenaOffset(dst);
+    if (so >= 0 && dO >= 0 && this.arenaOffset(src + length - 1) === so + length - 1
+      && this.arenaOffset(dst + length - 1) === dO + length - 1) {
+      this.mem.copyWithin(dO, so, so + length);
+      return;
+    }
+    this.write(dst, this.read(src, length));
+  }
+
+  /** Little-endian 64-bit load/store (object header words). */
+  load64(addr: number): bigint {
+    let v = 0n;
+    for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(this.load8(addr + i));
+    return v;
+  }
+
+  store64(addr: number, value: bigint): void {
+    let v = BigInt.asUintN(64, value);
+    for (let i = 0; i < 8; i++) {
+      this.store8(addr + i, Number(v & 0xffn));
+      v >>= 8n;
+    }
+  }
+
+  /** Pointer-sized load as a number (exact below 2^53). */
+  loadPtr(addr: number): number {
+    let lo = 0;
+    let hi = 0;
+    for (let i = 3; i >= 0; i--) lo = lo * 256 + this.load8(addr + i);
+    for (let i = 7; i >= 4; i--) hi = hi * 256 + this.load8(addr + i);
+    return hi * TWO32 + lo;
+  }
+
+  storePtr(addr: number, value: number): void {
+    this.store64(addr, BigInt(value));
+  }
+}
+
+function chunksOf(base: number): number[] {
+  const first = Math.floor(base / ARENA_SIZE);
+  return base % ARENA_SIZE === 0 ? [first] : [first, first + 1];
+}
+
+/** Round an address down to its pool boundary. */
+export function poolFloor(addr: number): number {
+  return addr - (addr % POOL_SIZE);
+}
+
+export { POOL_SIZE_MASK };

@@ -1,0 +1,170 @@
+/**
+ * pymalloc's entry points (obmalloc.c, 3.11): pymalloc_alloc / pymalloc_free /
+ * pymalloc_realloc and the allocator functions built on them, _PyObject_Malloc,
+ * _PyObject_Calloc, _PyObject_Realloc, _PyObject_Free, which fall back to the RAW domain
+ * for what pymalloc refuses (0 bytes, more than 512, or no arena to be had).
+ *
+ * Addresses cross this boundary as numbers (0 = NULL); inside, blocks are internal
+ * offsets into the arena backing store.
+ */
+import { SLOT_SIZE } from '../memory/address-space.ts';
+import { ALIGNMENT_SHIFT, INDEX2SIZE, POOL_SIZE, POOL_SIZE_MASK, SMALL_REQUEST_THRESHOLD } from './constants.ts';
+import { arena_pool_freed, take_pool } from './arena.ts';
+import {
+  getLink, init_pool, insert_to_usedpool, make_sole_used, pymalloc_pool_extend, setLink, unlink_pool,
+} from './pool.ts';
+import { NIL, poolOf, type PymallocState } from './state.ts';
+
+const TWO32 = 4294967296;
+
+export class Pymalloc {
+  constructor(readonly s: PymallocState) {}
+
+  /** pymalloc_alloc: a block of class (n-1)>>4 as an internal offset, or 0 (refused). */
+  pymalloc_alloc(n: number): number {
+    if (!(n > 0) || n > SMALL_REQUEST_THRESHOLD) return 0;
+    const s = this.s;
+    const c = (n - 1) >> ALIGNMENT_SHIFT;
+    const pool = s.nextpool[c];
+    if (pool !== c) {
+      s.count[pool]++;
+      const bp = s.freeblock[pool];
+      const next = getLink(s, pool, bp);
+      s.freeblock[pool] = next;
+      if (next === 0) pymalloc_pool_extend(s, pool, c);
+      return bp;
+    }
+    return this.allocate_from_new_pool(c);
+  }
+
+  /** allocate_from_new_pool: class c has no used pool; start one. */
+  private allocate_from_new_pool(c: number): number {
+    const s = this.s;
+    const pool = take_pool(s);
+    if (pool === NIL) return 0;
+    make_sole_used(s, pool, c);
+    s.count[pool] = 1;
+    if (s.szidx[pool] === c) {
+      // A cached empty pool of the same class: its free list is still valid.
+      const bp = s.freeblock[pool];
+      s.freeblock[pool] = getLink(s, pool, bp);
+      return bp;
+    }
+    return init_pool(s, pool, c);
+  }
+
+  /** Arena index owning address p (address_in_range), or -1. */
+  arenaOf(p: number): number {
+    return this.s.tree.arenaOf(p);
+  }
+
+  /** Internal offset of an address inside arena `ao`. */
+  offsetIn(ao: number, p: number): number {
+    return ao * SLOT_SIZE + (p - this.s.space.slotBase[ao]);
+  }
+
+  /** Address of internal offset `off` (a block start). */
+  addressOf(off: number): number {
+    const s = this.s;
+    const pool = poolOf(off);
+    return s.addrHi[pool] * TWO32 + ((s.addrLo[pool] + (off & POOL_SIZE_MASK)) >>> 0);
+  }
+
+  /** pymalloc_free: false means "not mine". */
+  pymalloc_free(p: number): boolean {
+    const ao = this.arenaOf(p);
+    if (ao < 0) return false;
+    this.free_offset(this.offsetIn(ao, p));
+    return true;
+  }
+
+  /** The body of pymalloc_free for a block known to be in an arena. */
+  free_offset(off: number): void {
+    const s = this.s;
+    const pool = poolOf(off);
+    const lastfree = s.freeblock[pool];
+    setLink(s, pool, off, lastfree);
+    s.freeblock[pool] = off;
+    s.count[pool]--;
+    if (lastfree === 0) {
+      insert_to_usedpool(s, pool);
+      return;
+    }
+    if (s.count[pool] !== 0) return;
+    this.insert_to_freepool(pool);
+  }
+
+  /** insert_to_freepool: the pool just became empty. */
+  private insert_to_freepool(pool: number): void {
+    const s = this.s;
+    unlink_pool(s, pool);
+    const ao = s.arenaindex[pool];
+    s.nextpool[pool] = s.freepools[ao];
+    s.freepools[ao] = pool;
+    arena_pool_freed(s, ao);
+  }
+
+  /** _PyObject_Malloc */
+  malloc(n: number): number {
+    const off = this.pymalloc_alloc(n);
+    if (off !== 0) return this.addressOf(off);
+    const p = this.s.raw.malloc(n);
+    if (p !== 0) this.s.raw_allocated_blocks++;
+    return p;
+  }
+
+  /** _PyObject_Calloc (the public wrapper has already refused nelem*elsize overflow). */
+  calloc(nelem: number, elsize: number): number {
+    const nbytes = nelem * elsize;
+    const off = this.pymalloc_alloc(nbytes);
+    if (off !== 0) {
+      this.s.space.mem.fill(0, off, off + nbytes);
+      return this.addressOf(off);
+    }
+    const p = this.s.raw.calloc(nelem, elsize);
+    if (p !== 0) this.s.raw_allocated_blocks++;
+    return p;
+  }
+
+  /** _PyObject_Realloc */
+  realloc(p: number, n: number): number {
+    if (p === 0) return this.malloc(n);
+    const ao = this.arenaOf(p);
+    if (ao < 0) return this.s.raw.realloc(p, n);
+    // pymalloc_realloc
+    const off = this.offsetIn(ao, p);
+    let size = INDEX2SIZE(this.s.szidx[poolOf(off)]);
+    if (n <= size) {
+      if (4 * n > 3 * size) return p;
+      size = n;
+    }
+    const q = this.malloc(n);
+    if (q !== 0) {
+      this.s.space.copy(q, p, size);
+      this.free_offset(off);
+    }
+    return q;
+  }
+
+  /** _PyObject_Free */
+  free(p: number): void {
+    if (p === 0) return;
+    if (!this.pymalloc_free(p)) {
+      this.s.raw.free(p);
+      this.s.raw_allocated_blocks--;
+    }
+  }
+
+  /** _Py_GetAllocatedBlocks: raw fallback blocks plus every block in a carved pool. */
+  allocatedBlocks(): number {
+    const s = this.s;
+    let n = s.raw_allocated_blocks;
+    for (let ao = 0; ao < s.maxarenas; ao++) {
+      if (s.address[ao] === 0) continue;
+      const first = poolOf(ao * SLOT_SIZE + (s.address[ao] % POOL_SIZE !== 0 ? POOL_SIZE : 0));
+      const end = poolOf(s.pool_address[ao]);
+      for (let pool = first; pool < end; pool++) n += s.count[pool];
+    }
+    return n;
+  }
+}
