@@ -48,10 +48,13 @@ export function commands(maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCom
     fc.tuple(family, size).map(([a, n]) => new MallocCommand(a, n)),
     fc.tuple(fc.constantFrom<Family>('m', 'o'), bulkSize, fc.integer({ min: 20, max: 2000 }))
       .map(([a, n, k]) => new MallocManyCommand(a, n, k)),
+    fc.tuple(fc.constantFrom<Family>('m', 'o'), bulkSize, fc.integer({ min: 500, max: 2500 }))
+      .map(([a, n, k]) => new MallocManyCommand(a, n, k)),
     fc.tuple(family, fc.integer({ min: 0, max: 64 }).map(BigInt), fc.oneof(fc.integer({ min: 0, max: 64 }).map(BigInt), fc.constantFrom(...hugeSizes)))
       .map(([a, ne, es]) => new CallocCommand(a, ne, es)),
     fc.tuple(fc.integer({ min: -1, max: 1 << 20 }), family, size).map(([s, a, n]) => new ReallocCommand(s, a, n)),
     fc.tuple(sel, family, size).map(([s, a, n]) => new ReallocCommand(s, a, n)),
+    fc.tuple(sel, fc.integer({ min: -1, max: 1 })).map(([s, d]) => new ReallocCommand(s, 'o', 0n, d)),
     fc.tuple(fc.integer({ min: -1, max: 1 << 20 }), family).map(([s, a]) => new FreeCommand(s, a)),
     fc.tuple(sel, family).map(([s, a]) => new FreeCommand(s, a)),
     fc.tuple(sel, fc.integer({ min: 10, max: 2500 }), fc.constantFrom(1, 1, 1, 2, 3, 7)).map(([s, k, st]) => new FreeManyCommand(s, k, st)),

@@ -32,6 +32,7 @@ export class PymallocObserver {
   /** pymalloc blocks handed out: address -> pool address. */
   private blocks = new Map<number, number>();
   private events: Array<{ kind: 'alloc' | 'fail' | 'free'; addr: number }> = [];
+  private wholeArenaFree: ArenaObs | undefined;
 
   constructor(private readonly os: RandomArenas, private readonly pymallocOn: boolean) {}
 
@@ -149,7 +150,19 @@ export class PymallocObserver {
         const a = this.arenas.get(p.arena)!;
         a.active--;
         a.emptied.push(pool);
+        if (a.active === 0) this.wholeArenaFree = a;
       }
+    }
+    const whole = this.wholeArenaFree;
+    this.wholeArenaFree = undefined;
+    const released = this.events.some((e) => e.kind === 'free' && whole !== undefined && e.addr === whole.base);
+    if (whole !== undefined) {
+      // Kept only while it is the last usable arena: released when another usable arena
+      // has at least as many free pools, kept when all others have fewer than it had.
+      let maxOther = -1;
+      for (const x of this.arenas.values()) if (x !== whole && x.ntotal - x.active > 0) maxOther = Math.max(maxOther, x.ntotal - x.active);
+      if (maxOther >= whole.ntotal && !released) this.fail(`wholly free arena ${this.hex(whole.base)} kept although another has ${maxOther} free pools`);
+      if (maxOther < whole.ntotal - 1 && released) this.fail(`wholly free arena ${this.hex(whole.base)} released although it was the last usable arena`);
     }
     for (const e of this.events.splice(0)) {
       if (e.kind !== 'free') continue;

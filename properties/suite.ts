@@ -32,6 +32,9 @@ export function replayParams(opts: { seed?: number; path?: string }): { seed?: n
   return { ...(seed !== undefined ? { seed } : {}), ...(path !== undefined ? { path } : {}) };
 }
 
+/** What the runs did, for the summary: commands run, arenas given and taken back. */
+export const suiteStats = { runs: 0, commands: 0, arenasAllocated: 0, arenasReleased: 0, arenas63: 0, arenas64: 0 };
+
 export function modelProperty(opts: SuiteOptions = {}): fc.IAsyncProperty<[number, Iterable<fc.AsyncCommand<World, World>>]> {
   const mode = opts.mode ?? 'default';
   const pymallocOn = mode !== 'malloc' && mode !== 'malloc_debug';
@@ -44,10 +47,24 @@ export function modelProperty(opts: SuiteOptions = {}): fc.IAsyncProperty<[numbe
       consistency: () => checkConsistency(s),
       ...(pymallocOn ? { allocatedBlocks: () => impl.rt.pymalloc.allocatedBlocks() } : {}),
     });
-    await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
+    suiteStats.runs++;
+    try {
+      await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
+    } finally {
+      suiteStats.commands += world.commandsRun;
+      suiteStats.arenasAllocated += arenas.allocated;
+      suiteStats.arenasReleased += arenas.released;
+      suiteStats.arenas63 += arenas.misaligned;
+      suiteStats.arenas64 += arenas.allocated - arenas.misaligned;
+    }
   });
 }
 
 export async function runSuite(opts: SuiteOptions = {}): Promise<void> {
   await fc.assert(modelProperty(opts), { numRuns: opts.numRuns ?? 40, ...replayParams(opts) });
+}
+
+/** Run without throwing: fast-check's details (failure, counterexample, seed, path). */
+export async function checkSuite(opts: SuiteOptions = {}): Promise<fc.RunDetails<[number, Iterable<fc.AsyncCommand<World, World>>]>> {
+  return fc.check(modelProperty(opts), { numRuns: opts.numRuns ?? 40, ...replayParams(opts) });
 }

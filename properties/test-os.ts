@@ -28,6 +28,9 @@ export class RandomArenas implements ArenaAllocator {
   /** Arena bases handed out and failures, in order, since the last `drain()`. */
   events: Array<{ kind: 'alloc' | 'fail' | 'free'; addr: number }> = [];
   private readonly rand: () => number;
+  allocated = 0;
+  released = 0;
+  misaligned = 0;
 
   constructor(seed: number, private readonly failRate = 0) {
     this.rand = prng(seed);
@@ -39,11 +42,17 @@ export class RandomArenas implements ArenaAllocator {
       return 0;
     }
     for (;;) {
-      const addr = WINDOW_BASE + Math.floor(this.rand() * WINDOW_PAGES) * 4096;
+      // Half the arenas near each other (shared radix nodes, neighbours in one 1 MiB
+      // chunk), half anywhere in 47-bit user space (other top and mid indexes).
+      const addr = this.rand() < 0.5
+        ? WINDOW_BASE + Math.floor(this.rand() * WINDOW_PAGES) * 4096
+        : 0x100000000 + Math.floor(this.rand() * (2 ** 35 - 2 ** 20)) * 4096;
       let clash = false;
       for (const [a, len] of this.live) if (addr < a + len && a < addr + size) clash = true;
       if (clash) continue;
       this.live.set(addr, size);
+      this.allocated++;
+      if (addr % 16384 !== 0) this.misaligned++;
       this.events.push({ kind: 'alloc', addr });
       return addr;
     }
@@ -52,6 +61,7 @@ export class RandomArenas implements ArenaAllocator {
   free(addr: number, size: number): void {
     if (this.live.get(addr) !== size) throw new Error(`arena free of 0x${addr.toString(16)} that is not a live arena`);
     this.live.delete(addr);
+    this.released++;
     this.events.push({ kind: 'free', addr });
   }
 

@@ -43,6 +43,7 @@ export interface Probe {
 
 export class World {
   handles: Handle[] = [];
+  commandsRun = 0;
   types: TypeHandle[] = [];
   /** Live implementation blocks sorted by address, for the overlap check. */
   private spans: Array<[number, number]> = [];
@@ -141,6 +142,7 @@ export class World {
 
   /** The checks that run after every command. */
   afterEach(what: string): void {
+    this.commandsRun++;
     const bad = this.probe.consistency?.() ?? [];
     if (bad.length > 0) this.fail(`${what}: pymalloc state inconsistent: ${bad.slice(0, 3).join('; ')}`);
     if (this.probe.allocatedBlocks) {

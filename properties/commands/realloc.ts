@@ -6,7 +6,16 @@ import type { World } from '../world.ts';
 
 export class ReallocCommand extends Command {
   /** sel < 0: realloc(NULL, size) through `api`; else the handle's own family. */
-  constructor(readonly sel: number, readonly api: Family, readonly size: bigint) { super(); }
+  /**
+   * `near34` (when not null) replaces `size` for a live block: the request becomes
+   * 3/4 of the block's size class plus near34 (-1, 0, 1), the edge of the in-place rule.
+   */
+  private size: bigint;
+
+  constructor(readonly sel: number, readonly api: Family, requested: bigint, readonly near34: number | null = null) {
+    super();
+    this.size = requested;
+  }
 
   override check(m: Readonly<World>): boolean {
     return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
@@ -24,6 +33,7 @@ export class ReallocCommand extends Command {
     }
     const plain = w.handles.filter((h) => h.obj === undefined);
     const h = plain[this.sel % plain.length];
+    if (this.near34 !== null) this.size = BigInt(Math.max(0, Math.floor((3 * 16 * Math.ceil(Math.max(h.size, 1) / 16)) / 4) + this.near34));
     const what = `${this.toString()} on ${w.hex(h.impl)} (${h.size} bytes, '${h.api}')`;
     const must = Heap.mustFail(this.size);
     const s = must === null ? 0 : await w.spec.realloc(h.api, h.spec, this.size);
@@ -48,6 +58,7 @@ export class ReallocCommand extends Command {
   }
 
   toString(): string {
-    return this.sel < 0 ? `realloc('${this.api}', NULL, ${show(this.size)})` : `realloc(#${this.sel}, ${show(this.size)})`;
+    if (this.sel < 0) return `realloc('${this.api}', NULL, ${show(this.size)})`;
+    return this.near34 === null ? `realloc(#${this.sel}, ${show(this.size)})` : `realloc(#${this.sel}, 3/4 of its class ${this.near34 >= 0 ? '+' : ''}${this.near34})`;
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * The `objimpl` command. Thin: parses the subcommand, calls it, turns its result into
+ * an exit status. The only place that calls process.exit.
+ */
+import { UsageError, type Io } from './io.ts';
+
+const USAGE = `usage: objimpl <command> [options]
+  verify [--mode default|pymalloc|malloc] [--runs N] [--seed S --path P] [--json]
+      check the optimized model against the spec (the main job)
+  run FILE|-          run a debug-hook scenario (scenario-v1)
+  replay TRACE [--stats FILE] [--json]   replay a pytrace against our pymalloc
+  check TRACE         check a pytrace against the spec alone
+  stats [TRACE]       print _debugmallocstats text
+  record OUT -- ARGS  record a pytrace from the machine's python3
+`;
+
+const isTTY = process.stderr.isTTY === true;
+const io: Io = {
+  stdout: (t) => { process.stdout.write(t); },
+  stderr: (t) => { process.stderr.write(t); },
+  progress: (t) => { if (isTTY) process.stderr.write(`\r\x1b[K${t}`); },
+};
+
+type Handler = (args: string[], io: Io) => Promise<number>;
+const commands: Record<string, () => Promise<Handler>> = {
+  verify: async () => (await import('./verify.ts')).verifyCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h') {
+    io.stdout(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  const load = commands[cmd];
+  if (load === undefined) throw new UsageError(`unknown command '${cmd}' (try objimpl --help)`);
+  const code = await (await load())(rest, io);
+  if (isTTY) process.stderr.write('\r\x1b[K');
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`objimpl: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`objimpl: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(70);
+  },
+);
