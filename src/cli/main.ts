@@ -24,7 +24,14 @@ const io: Io = {
 type Handler = (args: string[], io: Io) => Promise<number>;
 const commands: Record<string, () => Promise<Handler>> = {
   verify: async () => (await import('./verify.ts')).verifyCommand,
+  // `run` writes raw bytes (an API id byte may be NUL or >= 0x80): it gets the streams.
+  run: async () => {
+    const { runCommand } = await import('./run.ts');
+    return (args) => runCommand(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  },
 };
+/** Subcommands whose stderr must stay byte-exact: no progress clearing after them. */
+const rawStderr = new Set(['run']);
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -35,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const load = commands[cmd];
   if (load === undefined) throw new UsageError(`unknown command '${cmd}' (try objimpl --help)`);
   const code = await (await load())(rest, io);
-  if (isTTY) process.stderr.write('\r\x1b[K');
+  if (isTTY && !rawStderr.has(cmd)) process.stderr.write('\r\x1b[K');
   return code;
 }
 

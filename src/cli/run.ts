@@ -1,0 +1,95 @@
+/**
+ * `objimpl run FILE|-`: run a scenario-v1 file (or standard input for `-`) in a simulated
+ * CPython 3.11 process and reproduce what the real one prints.
+ *
+ *   exit 0    the scenario ran to the end
+ *   exit 134  a fatal error (what a shell reports for SIGABRT); stderr holds CPython's
+ *             text up to `Python runtime state: initialized` and the empty line after it
+ *   exit 2    refused before anything ran: usage error, unreadable or malformed file
+ *             (one line on stderr naming the step and the problem)
+ *   exit 70   internal error of the model (a bug; message on stderr)
+ *
+ * `args` are the arguments after `run`. Nothing here calls process.exit.
+ */
+import { readFile } from 'node:fs/promises';
+import { byteStringToBytes } from '../debug/fatal.ts';
+import { runScenario } from '../scenario/runner.ts';
+import { parseScenario, ScenarioError } from '../scenario/scenario.ts';
+
+export interface Writable {
+  write(chunk: Uint8Array | string): unknown;
+}
+
+export interface RunIO {
+  stdout: Writable;
+  stderr: Writable;
+  /** Read only for `-`. */
+  stdin: AsyncIterable<Uint8Array | string>;
+}
+
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 70;
+export const RUN_USAGE = 'usage: objimpl run FILE|-';
+
+const utf8 = new TextEncoder();
+
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? utf8.encode(chunk) : chunk;
+    parts.push(b);
+    total += b.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of parts) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+/** One line, no control characters that could break it. */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
+
+export async function runCommand(args: string[], io: RunIO): Promise<number> {
+  if (args.length !== 1 || args[0] === '') {
+    io.stderr.write(`objimpl run: expected exactly one FILE or -, got ${args.length} argument(s)\n${RUN_USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  const src = args[0];
+  const label = src === '-' ? '<stdin>' : src;
+  let bytes: Uint8Array;
+  try {
+    bytes = src === '-' ? await readAll(io.stdin) : await readFile(src);
+  } catch (e) {
+    const why = e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e);
+    io.stderr.write(`objimpl run: ${label}: cannot read: ${oneLine(why)}\n`);
+    return EXIT_USAGE;
+  }
+
+  let scenario;
+  try {
+    scenario = parseScenario(bytes);
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      io.stderr.write(`objimpl run: ${label}: ${oneLine(e.message)}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+
+  try {
+    const r = runScenario(scenario);
+    if (r.stdout !== '') io.stdout.write(utf8.encode(r.stdout));
+    if (r.stderr !== '') io.stderr.write(byteStringToBytes(r.stderr));
+    return r.exitStatus;
+  } catch (e) {
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    io.stderr.write(`objimpl run: internal error: ${msg}\n`);
+    return EXIT_INTERNAL;
+  }
+}
