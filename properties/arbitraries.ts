@@ -9,7 +9,7 @@ import { PY_SSIZE_T_MAX } from '../spec/sizes.ts';
 import type { Command } from './commands/base.ts';
 import { CallocCommand } from './commands/calloc.ts';
 import { DelCommand } from './commands/del.ts';
-import { FreeCommand, FreeManyCommand } from './commands/free.ts';
+import { FreeCommand, FreeManyCommand, FreeNearCommand } from './commands/free.ts';
 import { InitVarCommand } from './commands/init-var.ts';
 import { InitCommand } from './commands/init.ts';
 import { MallocCommand, MallocManyCommand } from './commands/malloc.ts';
@@ -60,6 +60,8 @@ export function commands(maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCom
     fc.tuple(sel, fc.integer({ min: 10, max: 2500 }), fc.constantFrom(1, 1, 1, 2, 3, 7)).map(([s, k, st]) => new FreeManyCommand(s, k, st)),
     fc.tuple(sel, sel, fc.uint8Array({ minLength: 1, maxLength: 48 })).map(([s, at, b]) => new WriteCommand(s, at, b)),
     fc.constantFrom(1, 2).map((st) => new FreeManyCommand(0, 1 << 20, st)),
+    sel.map((s) => new FreeNearCommand(s)),
+    sel.map((s) => new FreeNearCommand(s)),
     sel.map((s) => new ReadCommand(s)),
     fc.oneof(
       fc.tuple(fc.integer({ min: 16, max: 600 }), fc.boolean()).map(([b, h]) => new NewTypeCommand(b, 0, h)),

@@ -54,3 +54,32 @@ export class FreeManyCommand extends Command {
 
   toString(): string { return `free_many(#${this.sel}, ${this.count}, stride ${this.stride})`; }
 }
+
+/**
+ * Frees every plain block within 1 MiB of a chosen one: with pymalloc that empties the
+ * chosen block's arena (and maybe a neighbour), so arenas are released and kept.
+ */
+export class FreeNearCommand extends Command {
+  constructor(readonly sel: number) { super(); }
+
+  override check(m: Readonly<World>): boolean {
+    return m.handles.some((h) => h.obj === undefined);
+  }
+
+  protected async exec(w: World): Promise<void> {
+    const plain = w.handles.filter((h) => h.obj === undefined);
+    const at = plain[this.sel % plain.length].impl;
+    let first = true;
+    for (const h of plain) {
+      if (Math.abs(h.impl - at) >= 1048576) continue;
+      if (!first) w.probe.observer?.beginCall();
+      first = false;
+      await w.spec.free(h.api, h.spec);
+      await w.impl.free(h.api, h.impl);
+      w.probe.observer?.onFree(h.impl);
+      w.drop(h);
+    }
+  }
+
+  toString(): string { return `free_near(#${this.sel})`; }
+}
