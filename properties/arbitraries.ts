@@ -12,6 +12,7 @@ import { DelCommand } from './commands/del.ts';
 import { FreeCommand, FreeManyCommand, FreeNearCommand } from './commands/free.ts';
 import { InitVarCommand } from './commands/init-var.ts';
 import { InitCommand } from './commands/init.ts';
+import { PokeCommand, WrongFamilyFreeCommand, WrongFamilyReallocCommand } from './commands/misuse.ts';
 import { MallocCommand, MallocManyCommand } from './commands/malloc.ts';
 import { NewTypeCommand } from './commands/new-type.ts';
 import { NewVarCommand } from './commands/new-var.ts';
@@ -40,9 +41,19 @@ export const nitems: fc.Arbitrary<bigint> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(-1n, -2n, -8n, -40n, 1n << 60n, 1n << 61n, (1n << 62n) - 1n, PY_SSIZE_T_MAX, -(1n << 63n)) },
 );
 
-const sel = fc.nat({ max: 1 << 20 });
+export const sel = fc.nat({ max: 1 << 20 });
 
-export function commands(maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCommand<import("./world.ts").World, import("./world.ts").World>>> {
+/** Bytes a misuse stores: FORBIDDENBYTE itself (harmless) and others, never 'r'/'m'/'o'. */
+const pokeValue = fc.constantFrom(0xfd, 0x00, 0x01, 0x78, 0xab, 0xcd, 0xdd);
+
+/** Misuse commands: applicable only to implementations under debug hooks. */
+export const misuse: Array<fc.Arbitrary<fc.AsyncCommand<import('./world.ts').World, import('./world.ts').World>>> = [
+  fc.tuple(sel, fc.integer({ min: -8, max: 7 }), pokeValue).map(([s, where, v]) => new PokeCommand(s, where, v)),
+  fc.tuple(sel, family).map(([s, f]) => new WrongFamilyFreeCommand(s, f)),
+  fc.tuple(sel, family, fc.integer({ min: 0, max: 700 }).map(BigInt)).map(([s, f, n]) => new WrongFamilyReallocCommand(s, f, n)),
+];
+
+export function commands(maxCommands: number, withMisuse = false): fc.Arbitrary<Iterable<fc.AsyncCommand<import("./world.ts").World, import("./world.ts").World>>> {
   const list: Array<fc.Arbitrary<Command>> = [
     fc.tuple(family, size).map(([a, n]) => new MallocCommand(a, n)),
     fc.tuple(family, size).map(([a, n]) => new MallocCommand(a, n)),
@@ -73,5 +84,5 @@ export function commands(maxCommands: number): fc.Arbitrary<Iterable<fc.AsyncCom
     fc.tuple(fc.integer({ min: -1, max: 1 << 20 }), sel, nitems).map(([s, t, n]) => new InitVarCommand(s, t, n)),
     sel.map((s) => new DelCommand(s)),
   ];
-  return fc.commands(list, { maxCommands, size: "max" });
+  return fc.commands(withMisuse ? [...list, fc.oneof(...misuse)] : list, { maxCommands, size: 'max' });
 }

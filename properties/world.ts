@@ -7,7 +7,8 @@
 import { isAligned } from '../spec/alignment.ts';
 import type { Family } from '../spec/families.ts';
 import { Heap } from '../spec/heap.ts';
-import type { Implementation } from '../spec/implementation.ts';
+import { predictRelease } from '../spec/debug.ts';
+import { ImplementationAborted, type Implementation } from '../spec/implementation.ts';
 import type { SpecImplementation } from '../spec/index.ts';
 import type { PymallocObserver } from './pymalloc-observer.ts';
 
@@ -28,9 +29,16 @@ export interface Handle {
   size: number;
   /** The type, once the block holds an initialised object. */
   obj?: TypeHandle;
+  /** Bytes a misuse stored just outside the block (debug worlds only), by offset. */
+  oob?: Map<number, number>;
 }
 
 export class PropertyFailure extends Error {}
+
+/** The `Fatal Python error: …` line of a report (or its first line). */
+export function fatalLine(stderr: string): string {
+  return stderr.split('\n').find((l) => l.startsWith('Fatal Python error:')) ?? stderr.split('\n')[0];
+}
 
 export interface Probe {
   /** Sees every request and result (src/ only: the pymalloc placement rules). */
@@ -44,11 +52,39 @@ export interface Probe {
 export class World {
   handles: Handle[] = [];
   commandsRun = 0;
+  /** The implementation runs under debug hooks: misuse must stop it with CPython's report. */
+  readonly debug: boolean;
+  /** A misuse stopped the implementation; no further command applies. */
+  dead = false;
   types: TypeHandle[] = [];
   /** Live implementation blocks sorted by address, for the overlap check. */
   private spans: Array<[number, number]> = [];
 
-  constructor(readonly spec: SpecImplementation, readonly impl: Implementation, readonly probe: Probe = {}) {}
+  constructor(readonly spec: SpecImplementation, readonly impl: Implementation, readonly probe: Probe = {}) {
+    this.debug = impl.features.has('debug');
+  }
+
+  /**
+   * Release (free or realloc) a handle through family `via`. In a debug world the spec
+   * predicts whether the hooks stop the process and with which fatal error; the
+   * implementation must stop with exactly that line, and never when none is predicted.
+   * Returns true when the process stopped (the world is then dead).
+   */
+  async release(h: Handle, via: Family, op: 'free' | 'realloc', what: string, action: () => Promise<void>, checked = true): Promise<boolean> {
+    const predicted = this.debug && checked ? predictRelease(h.api, h.size, h.oob ?? new Map(), via, op) : null;
+    try {
+      await action();
+    } catch (e) {
+      if (!(e instanceof ImplementationAborted)) throw e;
+      const line = fatalLine(e.stderr);
+      if (predicted === null) this.fail(`${what}: the implementation stopped although no misuse happened: ${line}`);
+      this.expect(line === predicted, `${what}: stopped with "${line}", expected "${predicted}"`);
+      this.dead = true;
+      return true;
+    }
+    if (predicted !== null) this.fail(`${what}: expected the process to stop with "${predicted}", but it went on`);
+    return false;
+  }
 
   fail(msg: string): never {
     throw new PropertyFailure(msg);

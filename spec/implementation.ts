@@ -43,3 +43,13 @@ export interface Implementation {
   objectDel(ptr: Addr): Promise<void>;
   close?(): Promise<void>;
 }
+
+/**
+ * The implementation ended the process abnormally (a fatal error: abort, exit status
+ * 134). `stderr` is what it wrote; the run cannot go on.
+ */
+export class ImplementationAborted extends Error {
+  constructor(readonly stderr: string, readonly status: number | null) {
+    super(`implementation aborted (status ${status}): ${stderr.split('\n').find((l) => l.startsWith('Fatal Python error')) ?? stderr.slice(0, 200)}`);
+  }
+}

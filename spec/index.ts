@@ -57,3 +57,5 @@ export * from './families.ts';
 export * from './alignment.ts';
 export * from './sizes.ts';
 export type * from './implementation.ts';
+export { ImplementationAborted } from './implementation.ts';
+export { predictRelease, FORBIDDENBYTE } from './debug.ts';

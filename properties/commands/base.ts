@@ -1,16 +1,28 @@
 /** Shared shape of every command: run on both sides, then the after-each checks. */
 import type { AsyncCommand } from 'fast-check';
-import type { World } from '../world.ts';
+import { ImplementationAborted } from '../../spec/implementation.ts';
+import { fatalLine, type World } from '../world.ts';
 
 export abstract class Command implements AsyncCommand<World, World> {
-  check(_m: Readonly<World>): boolean {
+  /** Never after a misuse stopped the implementation. */
+  check(m: Readonly<World>): boolean {
+    return !m.dead && this.applicable(m);
+  }
+
+  /** Whether the command makes sense in this state. */
+  applicable(_m: Readonly<World>): boolean {
     return true;
   }
 
   async run(_m: World, w: World): Promise<void> {
     w.probe.observer?.beginCall();
-    await this.exec(w);
-    w.afterEach(this.toString());
+    try {
+      await this.exec(w);
+    } catch (e) {
+      if (e instanceof ImplementationAborted) w.fail(`${this.toString()}: the implementation stopped unexpectedly: ${fatalLine(e.stderr)}`);
+      throw e;
+    }
+    if (!w.dead) w.afterEach(this.toString());
   }
 
   protected abstract exec(w: World): Promise<void>;

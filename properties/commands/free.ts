@@ -1,13 +1,23 @@
 /** PyMem_RawFree / PyMem_Free / PyObject_Free, on a live block or on NULL. */
 import type { Family } from '../../spec/families.ts';
 import { Command } from './base.ts';
-import type { World } from '../world.ts';
+import type { Handle, World } from '../world.ts';
+
+/** Free one handle through its own family (or `via`); false when the process stopped. */
+export async function freeHandle(w: World, h: Handle, what: string, via: Family = h.api): Promise<boolean> {
+  const stopped = await w.release(h, via, 'free', what, () => w.impl.free(via, h.impl));
+  if (stopped) return false;
+  await w.spec.free(h.api, h.spec);
+  w.probe.observer?.onFree(h.impl);
+  w.drop(h);
+  return true;
+}
 
 export class FreeCommand extends Command {
   /** sel < 0: free(NULL) through `api`. */
   constructor(readonly sel: number, readonly api: Family) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
   }
 
@@ -18,11 +28,7 @@ export class FreeCommand extends Command {
       return;
     }
     const plain = w.handles.filter((h) => h.obj === undefined);
-    const h = plain[this.sel % plain.length];
-    await w.spec.free(h.api, h.spec);
-    await w.impl.free(h.api, h.impl);
-    w.probe.observer?.onFree(h.impl);
-    w.drop(h);
+    await freeHandle(w, plain[this.sel % plain.length], this.toString());
   }
 
   toString(): string { return this.sel < 0 ? `free('${this.api}', NULL)` : `free(#${this.sel})`; }
@@ -32,7 +38,7 @@ export class FreeCommand extends Command {
 export class FreeManyCommand extends Command {
   constructor(readonly sel: number, readonly count: number, readonly stride: number) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.handles.some((h) => h.obj === undefined);
   }
 
@@ -44,11 +50,7 @@ export class FreeManyCommand extends Command {
     for (const idx of chosen) {
       if (!first) w.probe.observer?.beginCall();
       first = false;
-      const h = plain[idx];
-      await w.spec.free(h.api, h.spec);
-      await w.impl.free(h.api, h.impl);
-      w.probe.observer?.onFree(h.impl);
-      w.drop(h);
+      if (!(await freeHandle(w, plain[idx], this.toString()))) return;
     }
   }
 
@@ -62,7 +64,7 @@ export class FreeManyCommand extends Command {
 export class FreeNearCommand extends Command {
   constructor(readonly sel: number) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.handles.some((h) => h.obj === undefined);
   }
 
@@ -74,10 +76,7 @@ export class FreeNearCommand extends Command {
       if (Math.abs(h.impl - at) >= 1048576) continue;
       if (!first) w.probe.observer?.beginCall();
       first = false;
-      await w.spec.free(h.api, h.spec);
-      await w.impl.free(h.api, h.impl);
-      w.probe.observer?.onFree(h.impl);
-      w.drop(h);
+      if (!(await freeHandle(w, h, this.toString()))) return;
     }
   }
 

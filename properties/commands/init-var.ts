@@ -6,7 +6,7 @@ import type { World } from '../world.ts';
 export class InitVarCommand extends Command {
   constructor(readonly sel: number, readonly tsel: number, readonly nitems: bigint) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.types.some((t) => t.itemsize > 0) && (this.sel < 0 || candidates(m as World, 24).length > 0);
   }
 

@@ -6,7 +6,7 @@ export class InitCommand extends Command {
   /** sel < 0: PyObject_Init(NULL, type). */
   constructor(readonly sel: number, readonly tsel: number) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.types.some((t) => t.itemsize === 0) && (this.sel < 0 || candidates(m as World, 16).length > 0);
   }
 

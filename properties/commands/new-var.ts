@@ -7,7 +7,7 @@ import type { World } from '../world.ts';
 export class NewVarCommand extends Command {
   constructor(readonly tsel: number, readonly nitems: bigint) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.types.some((t) => t.itemsize > 0);
   }
 

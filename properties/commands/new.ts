@@ -6,7 +6,7 @@ import type { TypeHandle, World } from '../world.ts';
 export class NewCommand extends Command {
   constructor(readonly tsel: number) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.types.some((t) => t.itemsize === 0);
   }
 

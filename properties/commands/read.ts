@@ -5,7 +5,7 @@ import type { World } from '../world.ts';
 export class ReadCommand extends Command {
   constructor(readonly sel: number) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.handles.length > 0;
   }
 

@@ -1,6 +1,7 @@
 /** PyMem_RawRealloc / PyMem_Realloc / PyObject_Realloc, on a live block or on NULL. */
 import type { Family } from '../../spec/families.ts';
 import { Heap } from '../../spec/heap.ts';
+import { PY_SSIZE_T_MAX } from '../../spec/sizes.ts';
 import { Command, show } from './base.ts';
 import type { World } from '../world.ts';
 
@@ -17,7 +18,7 @@ export class ReallocCommand extends Command {
     this.size = requested;
   }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
   }
 
@@ -36,12 +37,14 @@ export class ReallocCommand extends Command {
     if (this.near34 !== null) this.size = BigInt(Math.max(0, Math.floor((3 * 16 * Math.ceil(Math.max(h.size, 1) / 16)) / 4) + this.near34));
     const what = `${this.toString()} on ${w.hex(h.impl)} (${h.size} bytes, '${h.api}')`;
     const must = Heap.mustFail(this.size);
+    let i = 0;
+    // A size above PY_SSIZE_T_MAX is refused by the public function before any check.
+    const checked = this.size <= PY_SSIZE_T_MAX;
+    if (await w.release(h, h.api, 'realloc', what, async () => { i = await w.impl.realloc(h.api, h.impl, this.size); }, checked)) return;
     const s = must === null ? 0 : await w.spec.realloc(h.api, h.spec, this.size);
-    const i = await w.impl.realloc(h.api, h.impl, this.size);
     w.probe.observer?.onRealloc(h.api, h.impl, Number(this.size), i);
     if (must === null && i !== 0) {
-      // Neither side is obliged; keep the pair in step by shrinking back is not possible,
-      // so release the implementation's block and the spec's original together.
+      // Neither side is obliged to succeed; keep them in step by releasing the pair.
       await w.impl.free(h.api, i);
       await w.spec.free(h.api, h.spec);
       w.probe.observer?.onFree(i);

@@ -5,7 +5,7 @@ import type { World } from '../world.ts';
 export class WriteCommand extends Command {
   constructor(readonly sel: number, readonly at: number, readonly bytes: Uint8Array) { super(); }
 
-  override check(m: Readonly<World>): boolean {
+  override applicable(m: Readonly<World>): boolean {
     return m.handles.length > 0;
   }
 

@@ -13,3 +13,15 @@ test('pymalloc mode with failing arena allocations: RAW fallback', async () => {
 test('malloc mode: every family on the C library', async () => {
   await runSuite({ mode: 'malloc', numRuns: 15, maxCommands: 40 });
 });
+
+test('debug mode: misuse stops the process with exactly the predicted fatal error, never before', async () => {
+  await runSuite({ mode: 'debug', numRuns: 30, maxCommands: 80 });
+});
+
+test('pymalloc_debug mode: misuse and ordinary use', async () => {
+  await runSuite({ mode: 'pymalloc_debug', numRuns: 15, maxCommands: 40 });
+});
+
+test('malloc_debug mode: misuse and ordinary use', async () => {
+  await runSuite({ mode: 'malloc_debug', numRuns: 15, maxCommands: 40 });
+});
