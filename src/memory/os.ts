@@ -34,7 +34,7 @@ const PAGE = 4096;
 
 /**
  * A deterministic glibc-like malloc: 16-byte aligned user pointers 16 bytes into a chunk,
- * chunks of max(32, round16(n + 8)) bytes, exact-size LIFO reuse of freed chunks, bump
+ * chunks of max(32, round16(n + 16)) bytes, exact-size LIFO reuse of freed chunks, bump
  * allocation in a brk heap, large requests from an mmap region. Deterministic and
  * non-overlapping; it does not claim to place blocks where glibc would.
  */
@@ -65,7 +65,7 @@ export class ModelLibC implements LibC {
       this.live.set(p, -len);
       return p;
     }
-    const cs = Math.max(32, Math.ceil((n + 8) / 16) * 16);
+    const cs = Math.max(32, Math.ceil((n + 16) / 16) * 16);
     const bin = this.bins.get(cs);
     let chunk: number;
     if (bin !== undefined && bin.length > 0) chunk = bin.pop()!;
@@ -92,7 +92,7 @@ export class ModelLibC implements LibC {
     if (cs === undefined) return 0;
     if (!(n >= 0) || n > LIBC_MAX_REQUEST) return 0;
     const old = Math.abs(cs) - 16;
-    if (cs > 0 && n < MMAP_THRESHOLD && Math.max(32, Math.ceil((n + 8) / 16) * 16) <= cs) return p;
+    if (cs > 0 && n < MMAP_THRESHOLD && Math.max(32, Math.ceil((n + 16) / 16) * 16) <= cs) return p;
     const q = this.malloc(n);
     if (q === 0) return 0;
     this.space.copy(q, p, Math.min(old, n));

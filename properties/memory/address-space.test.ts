@@ -1,0 +1,77 @@
+/**
+ * The simulated address space behaves as plain byte-addressed memory: any sequence of
+ * stores, fills, copies and 64-bit accesses reads back like a reference byte map, whether
+ * the bytes lie in arena slots or in sparse pages, and arena mappings come and go.
+ */
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import { AddressSpace, SLOT_SIZE, poolFloor } from '../../src/memory/address-space.ts';
+
+const ARENA_A = 0x7f0000401000; // 4 KiB but not 16 KiB aligned
+const ARENA_B = 0x7f0000100000; // 1 MiB aligned
+const RAW = 0x55d0c8a3e000;
+const base = fc.constantFrom(ARENA_A, ARENA_B, ARENA_A + 1048576 - 40, RAW, RAW + 4090);
+const op = fc.oneof(
+  fc.record({ k: fc.constant('store8' as const), at: base, off: fc.integer({ min: 0, max: 200 }), v: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ k: fc.constant('write' as const), at: base, off: fc.integer({ min: 0, max: 200 }), data: fc.uint8Array({ maxLength: 40 }) }),
+  fc.record({ k: fc.constant('fill' as const), at: base, off: fc.integer({ min: 0, max: 200 }), len: fc.integer({ min: 1, max: 5000 }), v: fc.constantFrom(0, 0xcd, 0xdd) }),
+  fc.record({ k: fc.constant('copy' as const), at: base, off: fc.integer({ min: 0, max: 200 }), from: base, len: fc.integer({ min: 0, max: 300 }) }),
+  fc.record({ k: fc.constant('store64' as const), at: base, off: fc.integer({ min: 0, max: 200 }), v: fc.bigInt({ min: -(1n << 63n), max: (1n << 64n) - 1n }) }),
+  fc.record({ k: fc.constant('storePtr' as const), at: base, off: fc.integer({ min: 0, max: 200 }), v: fc.integer({ min: 0, max: 2 ** 47 }) }),
+);
+
+test('memory reads back what was stored, in arenas and in sparse pages', () => {
+  fc.assert(fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+    const s = new AddressSpace();
+    s.mapArena(3, ARENA_A);
+    s.mapArena(0, ARENA_B);
+    const ref = new Map<number, number>();
+    const get = (a: number): number => ref.get(a) ?? 0;
+    for (const o of ops) {
+      const a = o.at + o.off;
+      if (o.k === 'store8') { s.store8(a, o.v); ref.set(a, o.v); }
+      if (o.k === 'write') { s.write(a, o.data); o.data.forEach((b, i) => ref.set(a + i, b)); }
+      if (o.k === 'fill') { s.fill(a, o.len, o.v); for (let i = 0; i < o.len; i++) ref.set(a + i, o.v); }
+      if (o.k === 'copy') {
+        const src = o.from + o.off;
+        const tmp = Array.from({ length: o.len }, (_, i) => get(src + i));
+        s.copy(a, src, o.len);
+        tmp.forEach((b, i) => ref.set(a + i, b));
+      }
+      if (o.k === 'store64') {
+        s.store64(a, o.v);
+        let v = BigInt.asUintN(64, o.v);
+        for (let i = 0; i < 8; i++) { ref.set(a + i, Number(v & 0xffn)); v >>= 8n; }
+        expect(s.load64(a)).toBe(BigInt.asUintN(64, o.v));
+      }
+      if (o.k === 'storePtr') { s.storePtr(a, o.v); expect(s.loadPtr(a)).toBe(o.v); for (let i = 0; i < 8; i++) ref.set(a + i, Math.floor(o.v / 2 ** (8 * i)) % 256); }
+    }
+    for (const [a, v] of ref) expect(s.load8(a)).toBe(v);
+    const probe = ARENA_A + 100;
+    expect([...s.read(probe, 16)]).toEqual(Array.from({ length: 16 }, (_, i) => get(probe + i)));
+  }));
+});
+
+test('arena slots: offsets keep the pool grid, map and unmap, growth keeps contents', () => {
+  const s = new AddressSpace();
+  s.mapArena(2, ARENA_A);
+  const off = s.arenaOffset(ARENA_A);
+  expect(off).toBe(2 * SLOT_SIZE + (ARENA_A - poolFloor(ARENA_A)));
+  expect(s.addressOf(off)).toBe(ARENA_A);
+  expect((s.arenaOffset(poolFloor(ARENA_A) + 16384) - 2 * SLOT_SIZE) % 16384).toBe(0);
+  expect(s.arenaOffset(ARENA_A - 1)).toBe(-1);
+  expect(s.arenaOffset(ARENA_A + 1048575)).toBeGreaterThan(0);
+  expect(s.arenaOffset(ARENA_A + 1048576)).toBe(-1);
+  s.store8(ARENA_A + 7, 99);
+  s.ensureSlots(40);
+  expect(s.slots).toBe(40);
+  expect(s.load8(ARENA_A + 7)).toBe(99);
+  s.unmapArena(2, ARENA_A);
+  expect(s.arenaOffset(ARENA_A + 7)).toBe(-1);
+  s.mapArena(2, ARENA_A);
+  expect(s.load8(ARENA_A + 7)).toBe(0); // fresh mmap memory is zero
+  // Two arenas back to back: each address belongs to exactly one.
+  s.mapArena(5, ARENA_A + 1048576);
+  expect(Math.floor(s.arenaOffset(ARENA_A + 1048576) / SLOT_SIZE)).toBe(5);
+  expect(Math.floor(s.arenaOffset(ARENA_A + 1048575) / SLOT_SIZE)).toBe(2);
+});
