@@ -62,8 +62,17 @@ export function modelProperty(opts: SuiteOptions = {}): fc.IAsyncProperty<[numbe
   });
 }
 
+/**
+ * OBJIMPL_RUNS_SCALE scales every run count (Stryker's profile uses fewer runs per
+ * mutant; npm test uses the full counts).
+ */
+function scaled(n: number): number {
+  const k = Number(process.env.OBJIMPL_RUNS_SCALE ?? '1');
+  return Math.max(1, Math.round(n * (Number.isFinite(k) && k > 0 ? k : 1)));
+}
+
 export async function runSuite(opts: SuiteOptions = {}): Promise<void> {
-  await fc.assert(modelProperty(opts), { numRuns: opts.numRuns ?? 40, ...replayParams(opts) });
+  await fc.assert(modelProperty(opts), { numRuns: scaled(opts.numRuns ?? 40), ...replayParams(opts) });
 }
 
 /** Run without throwing: fast-check's details (failure, counterexample, seed, path). */
