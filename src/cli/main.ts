@@ -24,6 +24,10 @@ const io: Io = {
 type Handler = (args: string[], io: Io) => Promise<number>;
 const commands: Record<string, () => Promise<Handler>> = {
   verify: async () => (await import('./verify.ts')).verifyCommand,
+  replay: async () => (await import('./replay.ts')).replayCommand,
+  check: async () => (await import('./check.ts')).checkCommand,
+  stats: async () => (await import('./stats.ts')).statsCommand,
+  record: async () => (await import('./record.ts')).recordCommand,
   // `run` writes raw bytes (an API id byte may be NUL or >= 0x80): it gets the streams.
   run: async () => {
     const { runCommand } = await import('./run.ts');

@@ -19,6 +19,14 @@ export const SLOT_SIZE = ARENA_SIZE + POOL_SIZE;
 export const SLOT_POOLS = SLOT_SIZE / POOL_SIZE;
 const PAGE = 4096;
 const TWO32 = 4294967296;
+/** Internal offsets must stay below 2^31 (they live in Int32Arrays). */
+export const MAX_SLOTS = Math.floor(2 ** 31 / SLOT_SIZE);
+/**
+ * Slots reserved on first use. A zero-filled ArrayBuffer is only virtual memory until
+ * touched (calloc/mmap), so reserving a few slots costs little up front and saves
+ * the first grow-and-copy steps.
+ */
+const INITIAL_SLOT_CAPACITY = 4;
 
 export class AddressSpace {
   /** Arena backing store, viewed as bytes and as little-endian 32-bit words. */
@@ -43,19 +51,30 @@ export class AddressSpace {
     return this.slotBase.length;
   }
 
-  /** Make room for at least n arena slots (existing contents are kept). */
+  /** Slots whose backing bytes were ever handed to an arena (fresh bytes are already zero). */
+  private used = new Uint8Array(0);
+
+  /**
+   * Make room for at least n arena slots (existing contents are kept). Grows geometrically
+   * (x2, capped at MAX_SLOTS) so mapping arenas one by one costs amortised O(1) copies.
+   */
   ensureSlots(n: number): void {
     if (n <= this.slotBase.length) return;
-    const mem = new Uint8Array(n * SLOT_SIZE);
+    if (n > MAX_SLOTS) throw new RangeError(`AddressSpace: more than ${MAX_SLOTS} arena slots`);
+    const cap = Math.min(MAX_SLOTS, Math.max(n, this.slotBase.length * 2, INITIAL_SLOT_CAPACITY));
+    const mem = new Uint8Array(cap * SLOT_SIZE);
     mem.set(this.mem);
     this.mem = mem;
     this.u32 = new Uint32Array(mem.buffer);
-    const sb = new Float64Array(n).fill(-1);
+    const sb = new Float64Array(cap).fill(-1);
     sb.set(this.slotBase);
     this.slotBase = sb;
-    const ab = new Float64Array(n).fill(-1);
+    const ab = new Float64Array(cap).fill(-1);
     ab.set(this.arenaBase);
     this.arenaBase = ab;
+    const u = new Uint8Array(cap);
+    u.set(this.used);
+    this.used = u;
   }
 
   /** Back the arena [base, base + ARENA_SIZE) with slot `slot`, zero-filled as mmap gives it. */
@@ -64,7 +83,8 @@ export class AddressSpace {
     const frame = base - (base % POOL_SIZE);
     this.slotBase[slot] = frame;
     this.arenaBase[slot] = base;
-    this.mem.fill(0, slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+    if (this.used[slot] !== 0) this.mem.fill(0, slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+    this.used[slot] = 1;
     for (const c of chunksOf(base)) {
       const list = this.chunkSlots.get(c);
       if (list) list.push(slot);
@@ -131,7 +151,17 @@ export class AddressSpace {
   }
 
   write(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.store8(addr + i, bytes[i]);
+    let i = 0;
+    while (i < bytes.length) {
+      const a = addr + i;
+      const n = Math.min(bytes.length - i, PAGE - (a % PAGE));
+      if (this.arenaOffset(a) < 0 && this.arenaOffset(a + n - 1) < 0) {
+        this.page(a, true)!.set(bytes.subarray(i, i + n), a % PAGE);
+      } else {
+        for (let k = 0; k < n; k++) this.store8(a + k, bytes[i + k]);
+      }
+      i += n;
+    }
   }
 
   fill(addr: number, length: number, value: number): void {
@@ -168,7 +198,10 @@ export class AddressSpace {
       this.mem.copyWithin(dO, so, so + length);
       return;
     }
-    this.write(dst, this.read(src, length));
+    // One side in an arena, the other in sparse pages (pymalloc <-> RAW on realloc).
+    const bytes = so >= 0 && this.arenaOffset(src + length - 1) === so + length - 1
+      ? this.mem.slice(so, so + length) : this.read(src, length);
+    this.write(dst, bytes);
   }
 
   /** Little-endian 64-bit load/store (object header words). */

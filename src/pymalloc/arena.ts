@@ -21,15 +21,13 @@ import {
 } from './constants.ts';
 import { NIL, poolOf, type PymallocState } from './state.ts';
 
-/** Arena objects beyond this are not backed (1 GiB of arenas); new_arena then fails. */
-export const MAX_MODEL_ARENAS = 1024;
 const TWO32 = 4294967296;
 
 /** new_arena: give an unused arena object an arena; NIL on failure. */
 export function new_arena(s: PymallocState): number {
   if (s.unused_arena_objects === NIL) {
-    const numarenas = s.maxarenas ? s.maxarenas << 1 : INITIAL_ARENA_OBJECTS;
-    if (numarenas > MAX_MODEL_ARENAS) return NIL;
+    const numarenas = s.maxarenas ? (s.maxarenas * 2) >>> 0 : INITIAL_ARENA_OBJECTS;
+    if (numarenas <= s.maxarenas) return NIL; // uint overflow (CPython's only limit)
     const vec = s.raw.realloc(s.arenasVector, numarenas * SIZEOF_ARENA_OBJECT);
     if (vec === 0) return NIL;
     s.arenasVector = vec;

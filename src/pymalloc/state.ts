@@ -102,7 +102,6 @@ export class PymallocState {
     this.maxnextoffset = grow(this.maxnextoffset, np, 0);
     this.addrLo = grow(this.addrLo, np, 0);
     this.addrHi = grow(this.addrHi, np, 0);
-    this.space.ensureSlots(n);
   }
 }
 

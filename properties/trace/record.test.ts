@@ -1,0 +1,63 @@
+/**
+ * End to end: record a fresh trace of the machine's CPython 3.11 with tools/bin/pytrace
+ * (built on first use) and replay it with its statistics. Skipped, with the reason in the
+ * test name, when CPython 3.11 headers or a shared libpython are not available.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { ensurePytrace, PYTRACE, recordCommand } from '../../src/cli/record.ts';
+import { checkTrace } from '../../src/trace/checker.ts';
+import { readStatsFile, replayTrace } from '../../src/trace/replay.ts';
+import { captureIo } from './helpers.ts';
+
+function recorderUnavailable(): string | null {
+  if (existsSync(PYTRACE)) return null;
+  const py = spawnSync('python3', ['-c', 'import sys, sysconfig, os; v = sys.version_info; inc = sysconfig.get_paths()["include"]; lib = os.path.join(sysconfig.get_config_var("LIBDIR") or "", "libpython%d.%d.so" % v[:2]); print("ok" if v[:2] == (3, 11) and os.path.exists(os.path.join(inc, "Python.h")) and os.path.exists(lib) else "no")'], { encoding: 'utf8' });
+  if (py.error || py.stdout.trim() !== 'ok') return 'python3.11 headers/libpython absent';
+  return ensurePytrace();
+}
+
+const why = recorderUnavailable();
+const tmp = mkdtempSync(join(tmpdir(), 'objimpl-record-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const SCRIPT = `
+import ctypes, random
+try:
+    mark = ctypes.CDLL(None).pytrace_mark
+except AttributeError:
+    mark = lambda b: None
+r = random.Random(5)
+xs = [bytes(r.randrange(0, 700)) for _ in range(20000)]
+mark(b"built")
+del xs[::3]
+ys = [bytearray(r.randrange(1, 300)) for _ in range(3000)]
+for y in ys:
+    y.extend(b"x" * r.randrange(0, 600))
+mark(b"grown")
+del xs, ys
+`;
+
+test.skipIf(why !== null)(
+  why === null ? 'records a fresh trace with python3 and replays it: zero mismatches, stats match' : `SKIPPED record-and-replay: ${why}`,
+  async () => {
+    const script = join(tmp, 'w.py');
+    writeFileSync(script, SCRIPT);
+    const out = join(tmp, 'fresh.trace.gz');
+    const stats = join(tmp, 'fresh.stats');
+    const io = captureIo();
+    const code = await recordCommand([out, '--stats', stats, '--', script], io);
+    expect(io.err).toBe('');
+    expect(code).toBe(0);
+    const r = await replayTrace(out, { stats: readStatsFile(stats) });
+    expect(r.mismatch).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.resultsCompared).toBeGreaterThan(20000);
+    expect(r.checkpoints).toEqual({ compared: 3, matched: 3, total: 3 });
+    const c = await checkTrace(out);
+    expect(c.violations).toEqual([]);
+  },
+);
