@@ -12,6 +12,8 @@ const USAGE = `usage: objimpl <command> [options]
   check TRACE         check a pytrace against the spec alone
   stats [TRACE]       print _debugmallocstats text
   record OUT -- ARGS  record a pytrace from the machine's python3
+  gate --impl "<command>" [--runs N] [--seed S --path P --property NAME] [--budget SECONDS] [--junit FILE] [--json FILE]
+                      check another implementation over gate protocol v1 (docs/gate.md)
 `;
 
 const isTTY = process.stderr.isTTY === true;
@@ -28,6 +30,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   check: async () => (await import('./check.ts')).checkCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   record: async () => (await import('./record.ts')).recordCommand,
+  gate: async () => (await import('./gate.ts')).gateCommand,
   // `run` writes raw bytes (an API id byte may be NUL or >= 0x80): it gets the streams.
   run: async () => {
     const { runCommand } = await import('./run.ts');

@@ -1,0 +1,93 @@
+/**
+ * `objimpl gate --impl "<command>"`: the CI gate for other implementations of the
+ * object-memory API (gate protocol v1, docs/gate.md). Exit 0 when every property holds,
+ * 1 with the shrunk counterexample and a replay command when one fails, 2 for bad usage.
+ */
+import { writeFileSync } from 'node:fs';
+import { jsonReport, junitReport, textReport } from '../gate/report.ts';
+import { PROPERTY_NAMES, runGate, type GateOptions } from '../gate/runner.ts';
+import { UsageError, type Io } from './io.ts';
+
+export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
+  --impl CMD          shell command that starts the implementation (gate protocol v1)
+  --runs N            fast-check runs per property (default 30)
+  --seed S --path P   replay one failure (with --property NAME, as the report prints)
+  --property NAME     run only this property (repeatable): ${PROPERTY_NAMES.join(', ')}
+  --budget SECONDS    time budget for the whole gate; runs stop when it is spent
+  --timeout SECONDS   per-request timeout (default 10)
+  --start-timeout SECONDS   time to start and answer hello (default 20, or --timeout if longer)
+  --max-commands N    commands per model-based run (default 60)
+  --keep-going        run every property even after one fails
+  --junit FILE        write a JUnit XML report
+  --json FILE         write a JSON report
+  --quiet-impl        do not pass the implementation's stderr through
+`;
+
+export async function gateCommand(args: string[], io: Io): Promise<number> {
+  const o: GateOptions = { command: '' };
+  let junit: string | undefined;
+  let json: string | undefined;
+  let quiet = false;
+  let impl: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`gate: ${a} needs a value`);
+      return v;
+    };
+    switch (a) {
+      case '--impl': impl = value(); break;
+      case '--runs': o.runs = positive(value(), a); break;
+      case '--seed': o.seed = integer(value(), a); break;
+      case '--path': o.path = value(); break;
+      case '--property': {
+        const name = value();
+        if (!PROPERTY_NAMES.includes(name)) throw new UsageError(`gate: unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
+        (o.only ??= []).push(name);
+        break;
+      }
+      case '--budget': o.budgetMs = seconds(value(), a); break;
+      case '--timeout': o.timeoutMs = seconds(value(), a); break;
+      case '--start-timeout': o.startTimeoutMs = seconds(value(), a); break;
+      case '--max-commands': o.maxCommands = positive(value(), a); break;
+      case '--keep-going': o.keepGoing = true; break;
+      case '--junit': junit = value(); break;
+      case '--json': json = value(); break;
+      case '--quiet-impl': quiet = true; break;
+      case '--help': case '-h': io.stdout(GATE_USAGE); return 0;
+      default: throw new UsageError(`gate: unknown option ${a} (try objimpl gate --help)`);
+    }
+  }
+  if (impl === undefined || impl.trim() === '') throw new UsageError('gate: --impl "<command>" is required');
+  if (o.path !== undefined && (o.seed === undefined || o.only?.length !== 1)) {
+    throw new UsageError('gate: --path replays one failure: it needs --seed and exactly one --property');
+  }
+  o.command = impl;
+  o.progress = (t) => io.progress(t);
+  if (!quiet) o.onStderr = (t) => { if (t !== '') io.stderr(t); };
+  const result = await runGate(o);
+  io.progress('');
+  io.stdout(textReport(result));
+  if (junit !== undefined) writeFileSync(junit, junitReport(result));
+  if (json !== undefined) writeFileSync(json, jsonReport(result));
+  return result.ok ? 0 : 1;
+}
+
+function positive(v: string, opt: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`gate: ${opt} takes a positive integer, got '${v}'`);
+  return n;
+}
+
+function integer(v: string, opt: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`gate: ${opt} takes an integer, got '${v}'`);
+  return n;
+}
+
+function seconds(v: string, opt: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`gate: ${opt} takes a positive number of seconds, got '${v}'`);
+  return Math.round(n * 1000);
+}
