@@ -5,6 +5,8 @@
 import { UsageError, type Io } from './io.ts';
 
 const USAGE = `usage: objimpl <command> [options]
+  main [--runs N]     the main job (npm start): spec vs model, then the gate against our
+                      model and, where present, real CPython 3.11; a table of properties
   verify [--mode default|pymalloc|malloc] [--runs N] [--seed S --path P] [--json]
       check the optimized model against the spec (the main job)
   run FILE|-          run a debug-hook scenario (scenario-v1)
@@ -25,6 +27,7 @@ const io: Io = {
 
 type Handler = (args: string[], io: Io) => Promise<number>;
 const commands: Record<string, () => Promise<Handler>> = {
+  main: async () => (await import('./main-job.ts')).mainJob,
   verify: async () => (await import('./verify.ts')).verifyCommand,
   replay: async () => (await import('./replay.ts')).replayCommand,
   check: async () => (await import('./check.ts')).checkCommand,
