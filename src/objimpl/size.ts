@@ -13,6 +13,6 @@ export function _PyObject_SIZE(tp_basicsize: bigint): bigint {
 
 /** _PyObject_VAR_SIZE(tp, n): round_up_8((basicsize + n*itemsize) mod 2^64), as size_t. */
 export function _PyObject_VAR_SIZE(tp_basicsize: bigint, tp_itemsize: bigint, nitems: bigint): bigint {
-  const sum = (tp_basicsize + nitems * tp_itemsize) & MASK64;
-  return ((sum + 7n) & MASK64) & ~7n;
+  // Wrapping once at the end is the same as wrapping the sum and then the +7.
+  return ((tp_basicsize + nitems * tp_itemsize + 7n) & MASK64) & ~7n;
 }
