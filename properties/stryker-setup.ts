@@ -3,4 +3,4 @@
 import fc from 'fast-check';
 
 fc.configureGlobal({ seed: 20261125 });
-process.env.OBJIMPL_RUNS_SCALE ??= '0.6';
+process.env.OBJIMPL_RUNS_SCALE ??= '0.5';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const t0 = Date.now();
-const r = spawnSync('npx', ['stryker', 'run', 'stryker.conf.json'], { stdio: 'inherit' });
+const r = spawnSync('npx', ['stryker', 'run', 'stryker.conf.json'], { stdio: 'inherit', env: { ...process.env, OBJIMPL_MUTATION: '1' } });
 const minutes = ((Date.now() - t0) / 60000).toFixed(1);
 let report;
 try {
