@@ -44,9 +44,12 @@ export class RandomArenas implements ArenaAllocator {
     for (;;) {
       // Half the arenas near each other (shared radix nodes, neighbours in one 1 MiB
       // chunk), half anywhere in 47-bit user space (other top and mid indexes).
-      const addr = this.rand() < 0.5
+      const r = this.rand();
+      const addr = r < 0.45
         ? WINDOW_BASE + Math.floor(this.rand() * WINDOW_PAGES) * 4096
-        : 0x100000000 + Math.floor(this.rand() * (2 ** 35 - 2 ** 20)) * 4096;
+        : r < 0.9
+          ? 0x100000000 + Math.floor(this.rand() * (2 ** 35 - 2 ** 20)) * 4096
+          : WINDOW_BASE + Math.floor(this.rand() * (WINDOW_PAGES >> 8)) * 1048576;
       let clash = false;
       for (const [a, len] of this.live) if (addr < a + len && a < addr + size) clash = true;
       if (clash) continue;

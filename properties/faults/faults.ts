@@ -12,7 +12,7 @@ export interface Fault {
 }
 
 export const FAULTS: Fault[] = [
-  { id: 'sizeclass-off-by-one', file: 'src/pymalloc/obmalloc.ts', find: 'const c = (n - 1) >> ALIGNMENT_SHIFT;', replace: 'const c = n >> ALIGNMENT_SHIFT;', why: 'size class computed from n instead of n-1' },
+  { id: 'sizeclass-off-by-one', file: 'src/pymalloc/sizeclass.ts', find: 'return (n - 1) >> ALIGNMENT_SHIFT;', replace: 'return n >> ALIGNMENT_SHIFT;', why: 'size class computed from n instead of n-1' },
   { id: 'realloc-three-quarters-off-by-one', file: 'src/pymalloc/obmalloc.ts', find: 'if (4 * n > 3 * size) return p;', replace: 'if (4 * n >= 3 * size) return p;', why: 'in-place shrink also at exactly 3/4' },
   { id: 'realloc-three-quarters-constant', file: 'src/pymalloc/obmalloc.ts', find: 'if (4 * n > 3 * size) return p;', replace: 'if (2 * n > size) return p;', why: 'in-place shrink rule 1/2 instead of 3/4' },
   { id: 'usable-arenas-unsorted', file: 'src/pymalloc/arena.ts', find: '  if (ao === lastnf) return;', replace: '  return;', why: 'usable_arenas not re-sorted when an arena gains a free pool' },
@@ -20,9 +20,9 @@ export const FAULTS: Fault[] = [
   { id: 'misaligned-arena-64-pools', file: 'src/pymalloc/arena.ts', find: 'excess !== 0 ? MAX_POOLS_IN_ARENA - 1 : MAX_POOLS_IN_ARENA', replace: 'MAX_POOLS_IN_ARENA', why: 'an arena not 16 KiB aligned given 64 pools' },
   { id: 'keep-no-empty-arena', file: 'src/pymalloc/arena.ts', find: 'if (nf === s.ntotalpools[ao] && s.nextarena[ao] !== NIL) {', replace: 'if (nf === s.ntotalpools[ao]) {', why: 'the last wholly free arena is released (pre-3.9 policy)' },
   { id: 'pool-overhead-32', file: 'src/pymalloc/constants.ts', find: 'export const POOL_OVERHEAD = 48;', replace: 'export const POOL_OVERHEAD = 32;', why: 'pool header size of 32-bit builds' },
-  { id: 'alignment-shift-3', file: 'src/pymalloc/obmalloc.ts', find: 'const c = (n - 1) >> ALIGNMENT_SHIFT;', replace: 'const c = (n - 1) >> 3;', why: '8-byte size classes' },
+  { id: 'alignment-shift-3', file: 'src/pymalloc/sizeclass.ts', find: 'return (n - 1) >> ALIGNMENT_SHIFT;', replace: 'return (n - 1) >> 3;', why: '8-byte size classes' },
   { id: 'init-pool-nextoffset', file: 'src/pymalloc/pool.ts', find: 'POOL_OVERHEAD + (size << 1)', replace: 'POOL_OVERHEAD + (size << 2)', why: 'a fresh pool skips a virgin block' },
-  { id: 'link-mask', file: 'src/pymalloc/pool.ts', find: 'return poolBase(pool) + (lo & POOL_SIZE_MASK);', replace: 'return poolBase(pool) + (lo & 0x1fff);', why: 'free-list link loses bit 13' },
+  { id: 'link-mask', file: 'src/pymalloc/pool.ts', find: 'return poolBase(pool) + (s.space.u32[w] & POOL_SIZE_MASK);', replace: 'return poolBase(pool) + (s.space.u32[w] & 0x1fff);', why: 'free-list link loses bit 13' },
   { id: 'pool-of-shift', file: 'src/pymalloc/state.ts', find: 'return (off >>> 14) + NB_SMALL_SIZE_CLASSES;', replace: 'return (off >>> 13) + NB_SMALL_SIZE_CLASSES;', why: 'POOL_ADDR with 8 KiB pools' },
   { id: 'max-pools-63', file: 'src/pymalloc/constants.ts', find: 'export const MAX_POOLS_IN_ARENA = 64;', replace: 'export const MAX_POOLS_IN_ARENA = 63;', why: 'aligned arenas lose a pool' },
   { id: 'small-threshold-511', file: 'src/pymalloc/constants.ts', find: 'export const SMALL_REQUEST_THRESHOLD = 512;', replace: 'export const SMALL_REQUEST_THRESHOLD = 511;', why: '512-byte requests go to RAW' },

@@ -8,7 +8,8 @@
  * offsets into the arena backing store.
  */
 import { SLOT_SIZE } from '../memory/address-space.ts';
-import { ALIGNMENT_SHIFT, INDEX2SIZE, POOL_SIZE, POOL_SIZE_MASK, SMALL_REQUEST_THRESHOLD } from './constants.ts';
+import { INDEX2SIZE, POOL_SIZE, POOL_SIZE_MASK } from './constants.ts';
+import { isSmallRequest, sizeClassOf } from './sizeclass.ts';
 import { arena_pool_freed, take_pool } from './arena.ts';
 import {
   getLink, init_pool, insert_to_usedpool, make_sole_used, pymalloc_pool_extend, setLink, unlink_pool,
@@ -22,9 +23,9 @@ export class Pymalloc {
 
   /** pymalloc_alloc: a block of class (n-1)>>4 as an internal offset, or 0 (refused). */
   pymalloc_alloc(n: number): number {
-    if (!(n > 0) || n > SMALL_REQUEST_THRESHOLD) return 0;
+    if (!isSmallRequest(n)) return 0;
     const s = this.s;
-    const c = (n - 1) >> ALIGNMENT_SHIFT;
+    const c = sizeClassOf(n);
     const pool = s.nextpool[c];
     if (pool !== c) {
       s.count[pool]++;

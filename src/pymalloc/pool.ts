@@ -18,19 +18,19 @@
 import { INDEX2SIZE, POOL_OVERHEAD, POOL_SIZE, POOL_SIZE_MASK } from './constants.ts';
 import { poolBase, poolOf, type PymallocState } from './state.ts';
 
-/** Write a free-list link into block `off` of `pool`: the address of block `target`, or NULL. */
+/**
+ * Write a free-list link into block `off` of `pool`: the address of block `target`, or
+ * NULL. Blocks start 16-byte aligned, so the link is two aligned 32-bit words. (A wild
+ * free of a misaligned pointer, undefined in C, writes at the word boundary below it.)
+ */
 export function setLink(s: PymallocState, pool: number, off: number, target: number): void {
-  const lo = target === 0 ? 0 : (s.addrLo[pool] + (target & POOL_SIZE_MASK)) >>> 0;
-  const hi = target === 0 ? 0 : s.addrHi[pool];
-  if ((off & 3) === 0) {
-    s.space.u32[off >>> 2] = lo;
-    s.space.u32[(off >>> 2) + 1] = hi;
+  const w = off >>> 2;
+  if (target === 0) {
+    s.space.u32[w] = 0;
+    s.space.u32[w + 1] = 0;
   } else {
-    const m = s.space.mem;
-    for (let i = 0; i < 4; i++) {
-      m[off + i] = (lo >>> (8 * i)) & 0xff;
-      m[off + 4 + i] = (hi >>> (8 * i)) & 0xff;
-    }
+    s.space.u32[w] = (s.addrLo[pool] + (target & POOL_SIZE_MASK)) >>> 0;
+    s.space.u32[w + 1] = s.addrHi[pool];
   }
 }
 
@@ -39,18 +39,9 @@ export function setLink(s: PymallocState, pool: number, off: number, target: num
  * NULL). A link always points into its own pool, so its low 14 bits locate the block.
  */
 export function getLink(s: PymallocState, pool: number, off: number): number {
-  let lo: number;
-  let hi: number;
-  if ((off & 3) === 0) {
-    lo = s.space.u32[off >>> 2];
-    hi = s.space.u32[(off >>> 2) + 1];
-  } else {
-    const m = s.space.mem;
-    lo = (m[off] | (m[off + 1] << 8) | (m[off + 2] << 16) | (m[off + 3] << 24)) >>> 0;
-    hi = (m[off + 4] | (m[off + 5] << 8) | (m[off + 6] << 16) | (m[off + 7] << 24)) >>> 0;
-  }
-  if ((lo | hi) === 0) return 0;
-  return poolBase(pool) + (lo & POOL_SIZE_MASK);
+  const w = off >>> 2;
+  if ((s.space.u32[w] | s.space.u32[w + 1]) === 0) return 0;
+  return poolBase(pool) + (s.space.u32[w] & POOL_SIZE_MASK);
 }
 
 /** Make `pool` the only member of usedpools[c] (allocate_from_new_pool). */

@@ -92,7 +92,7 @@ export class RadixTree {
   arenaOf(p: number): number {
     const hi = Math.floor(p / TWO32);
     const mid = this.root[hi >>> 17];
-    if (mid === null || mid === undefined) return -1;
+    if (mid === null) return -1;
     const bot = mid[(hi >>> 2) & (MID_LEN - 1)];
     if (bot === null) return -1;
     const lo = p >>> 0;

@@ -10,6 +10,7 @@ export function isSmallRequest(n: number): boolean {
   return n > 0 && n <= SMALL_REQUEST_THRESHOLD;
 }
 
+
 /** Size class index of a small request; only meaningful when isSmallRequest(n). */
 export function sizeClassOf(n: number): number {
   return (n - 1) >> ALIGNMENT_SHIFT;

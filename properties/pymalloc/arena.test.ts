@@ -1,0 +1,103 @@
+/**
+ * Arena life cycle edges that random runs rarely reach: the arena-object vector growing
+ * through PyMem_RawRealloc (16, 32, ... entries of 48 bytes, as the recorded traces show:
+ * `r r 0 768`), radix-tree nodes from PyMem_RawCalloc and what happens when any of these
+ * or the arena mmap fails (pymalloc refuses; _PyObject_Malloc falls back to RAW).
+ */
+import { expect, test } from 'vitest';
+import { AddressSpace } from '../../src/memory/address-space.ts';
+import { ModelArenas, ModelLibC } from '../../src/memory/os.ts';
+import { checkConsistency } from '../../src/pymalloc/check.ts';
+import { createPymalloc, type RawApi } from '../../src/pymalloc/index.ts';
+
+function setup(failCalloc = (_n: number) => false, failRealloc = (_n: number) => false, arenas = new ModelArenas(0x7f0040000000)) {
+  const space = new AddressSpace();
+  const libc = new ModelLibC(space);
+  const log: string[] = [];
+  const raw: RawApi = {
+    malloc: (n) => { log.push(`m ${n}`); return libc.malloc(n); },
+    calloc: (a, b) => { log.push(`c ${a} ${b}`); return failCalloc(b) ? 0 : libc.calloc(a, b); },
+    realloc: (p, n) => { log.push(`r ${p === 0 ? 0 : 'p'} ${n}`); return failRealloc(n) ? 0 : libc.realloc(p, n); },
+    free: (p) => { log.push(`f`); libc.free(p); },
+  };
+  return { pm: createPymalloc(space, arenas, raw), log };
+}
+
+test('the vector grows 16 -> 32 -> 64 through RAW realloc; radix nodes come from RAW calloc', () => {
+  const { pm, log } = setup();
+  const blocks: number[] = [];
+  for (let i = 0; i < 17 * 63 * 31; i++) blocks.push(pm.malloc(512));
+  expect(log.filter((l) => l.startsWith('r'))).toEqual(['r 0 768', 'r p 1536']);
+  expect(log[0]).toBe('r 0 768');
+  expect(log.filter((l) => l.startsWith('c'))).toEqual(['c 1 262144', 'c 1 131072']);
+  expect(pm.s.maxarenas).toBe(32);
+  expect(pm.s.narenas_currently_allocated).toBe(17);
+  expect(pm.s.ntimes_arena_allocated).toBe(17);
+  expect(pm.s.narenas_highwater).toBe(17);
+  expect(pm.s.tree.arena_map_mid_count).toBe(1);
+  expect(pm.s.tree.arena_map_bot_count).toBe(1);
+  expect(pm.s.raw_allocated_blocks).toBe(0);
+  for (const p of blocks) pm.free(p);
+  expect(pm.s.narenas_currently_allocated).toBe(1);
+  expect(pm.s.narenas_highwater).toBe(17);
+  expect(checkConsistency(pm.s)).toEqual([]);
+  expect(pm.allocatedBlocks()).toBe(0);
+});
+
+test('a failing radix-node calloc gives the arena back and pymalloc refuses (RAW fallback)', () => {
+  for (const size of [262144, 131072]) {
+    let fails = 1;
+    const freed: number[] = [];
+    const arenas = new ModelArenas(0x7f0040000000);
+    const origFree = arenas.free.bind(arenas);
+    arenas.free = (a, n) => { freed.push(a); origFree(a, n); };
+    const { pm } = setup((n) => n === size && fails-- > 0, () => false, arenas);
+    const p = pm.malloc(100);
+    expect(pm.arenaOf(p)).toBe(-1);
+    expect(pm.s.raw_allocated_blocks).toBe(1);
+    expect(freed.length).toBe(1);
+    expect(pm.s.narenas_currently_allocated).toBe(0);
+    expect(pm.s.unused_arena_objects).toBe(0);
+    const q = pm.malloc(100);
+    expect(pm.arenaOf(q)).toBe(0);
+    expect(pm.s.address[0]).toBe(freed[0]);
+    expect(checkConsistency(pm.s)).toEqual([]);
+  }
+});
+
+test('a 1 MiB-aligned arena marks one leaf; a misaligned one two, across a bottom-node boundary', () => {
+  const aligned = setup(() => false, () => false, new ModelArenas(0x7f0040000000 + 1048576));
+  const p = aligned.pm.malloc(16);
+  const base = aligned.pm.s.address[0];
+  expect(base % 1048576).toBe(0);
+  expect(aligned.pm.arenaOf(base)).toBe(0);
+  expect(aligned.pm.arenaOf(base + 1048575)).toBe(0);
+  expect(aligned.pm.arenaOf(base - 1)).toBe(-1);
+  expect(aligned.pm.arenaOf(base + 1048576)).toBe(-1);
+  aligned.pm.free(p);
+  // An arena straddling a 2^34 boundary needs a second bottom node.
+  const top = 2 ** 34 * 0x1fc1 + 0x3000;
+  const straddle = setup(() => false, () => false, new ModelArenas(top));
+  straddle.pm.malloc(16);
+  const b = straddle.pm.s.address[0];
+  expect(Math.floor(b / 2 ** 34)).not.toBe(Math.floor((b + 1048575) / 2 ** 34));
+  expect(straddle.pm.s.tree.arena_map_bot_count).toBe(2);
+  expect(straddle.log.filter((l) => l.startsWith('c'))).toEqual(['c 1 262144', 'c 1 131072', 'c 1 131072']);
+  expect(straddle.pm.arenaOf(b + 1048575)).toBe(0);
+  expect(straddle.pm.arenaOf(b + 1048576)).toBe(-1);
+  expect(checkConsistency(straddle.pm.s)).toEqual([]);
+});
+
+test('a failing vector realloc or mmap refuses without losing state', () => {
+  const { pm } = setup(() => false, (n) => n === 768);
+  const p = pm.malloc(64);
+  expect(pm.arenaOf(p)).toBe(-1);
+  expect(pm.s.maxarenas).toBe(0);
+  const arenas = new ModelArenas(0x7f0040000000);
+  arenas.alloc = () => 0;
+  const b = setup(() => false, () => false, arenas);
+  expect(b.pm.arenaOf(b.pm.malloc(64))).toBe(-1);
+  expect(b.pm.s.unused_arena_objects).toBe(0);
+  expect(b.pm.s.maxarenas).toBe(16);
+  expect(checkConsistency(b.pm.s)).toEqual([]);
+});
