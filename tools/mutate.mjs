@@ -29,8 +29,12 @@ for (const [file, f] of Object.entries(report.files)) {
     else if (m.status === 'Survived') {
       survived++;
       survivors.push(`${file}:${m.location.start.line} ${m.mutatorName} ${JSON.stringify(m.replacement ?? '')}`);
+      // A static mutant (module-level code) has no per-test coverage: Stryker runs the
+      // whole suite for it, so it must have run at least one test; any other survivor
+      // must have run every test that covers it.
       const covered = (m.coveredBy ?? []).length;
-      if ((m.testsCompleted ?? 0) < covered || covered === 0) unrun.push(`${file}:${m.location.start.line} ran ${m.testsCompleted ?? 0} of ${covered}`);
+      const ran = m.testsCompleted ?? 0;
+      if (m.static ? ran === 0 : ran < covered || covered === 0) unrun.push(`${file}:${m.location.start.line} ran ${ran} of ${m.static ? 'all (static)' : covered}`);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { AddressSpace, SLOT_SIZE, poolFloor } from '../../src/memory/address-space.ts';
+import { AddressSpace, MAX_SLOTS, SLOT_SIZE, poolFloor } from '../../src/memory/address-space.ts';
 
 const ARENA_A = 0x7f0000401000; // 4 KiB but not 16 KiB aligned
 const ARENA_B = 0x7f0000100000; // 1 MiB aligned
@@ -74,4 +74,52 @@ test('arena slots: offsets keep the pool grid, map and unmap, growth keeps conte
   s.mapArena(5, ARENA_A + 1048576);
   expect(Math.floor(s.arenaOffset(ARENA_A + 1048576) / SLOT_SIZE)).toBe(5);
   expect(Math.floor(s.arenaOffset(ARENA_A + 1048575) / SLOT_SIZE)).toBe(2);
+});
+
+test('sparse memory across page boundaries: multi-page writes, reads and zero fills', () => {
+  const s = new AddressSpace();
+  const data = Uint8Array.from({ length: 9000 }, (_, i) => (i * 7 + 1) & 0xff);
+  s.write(RAW + 4090, data);
+  expect([...s.read(RAW + 4090, 9000)]).toEqual([...data]);
+  s.fill(RAW + 4095, 5000, 0);
+  expect(s.load8(RAW + 4094)).toBe(data[4]);
+  expect([...s.read(RAW + 4095, 5000)].every((b) => b === 0)).toBe(true);
+  expect(s.load8(RAW + 4095 + 5000)).toBe(data[5005]);
+  s.fill(RAW + 10, 3, 0xcd);
+  expect([...s.read(RAW + 9, 5)]).toEqual([0, 0xcd, 0xcd, 0xcd, 0]);
+  s.copy(RAW + 20000, RAW + 4090, 9000);
+  expect([...s.read(RAW + 20000, 6)]).toEqual([...data.subarray(0, 5), 0]);
+});
+
+test('slot capacity: growth, the 2016-slot ceiling, and unmapping one of two arenas sharing a chunk', () => {
+  expect(MAX_SLOTS).toBe(Math.floor(2 ** 31 / SLOT_SIZE));
+  expect(MAX_SLOTS).toBe(2016);
+  const s = new AddressSpace();
+  expect(s.slots).toBe(0);
+  s.ensureSlots(3);
+  const n = s.slots;
+  expect(n).toBeGreaterThanOrEqual(3);
+  s.ensureSlots(n);
+  expect(s.slots).toBe(n);
+  s.ensureSlots(n + 1);
+  expect(s.slots).toBeGreaterThanOrEqual(2 * n);
+  expect(() => s.ensureSlots(MAX_SLOTS + 1)).toThrow(RangeError);
+  expect(s.arenaOffset(ARENA_B)).toBe(-1);
+  s.mapArena(0, ARENA_B);
+  expect(s.arenaOffset(ARENA_B)).toBe(0);
+  expect(s.addressOf(5)).toBe(ARENA_B + 5);
+  const c = ARENA_B + 1048576 + 0x2000; // shares a chunk with nothing; the next shares one with it
+  s.mapArena(1, c);
+  s.mapArena(2, c + 1048576);
+  s.store8(c + 1048576 + 10, 5);
+  s.unmapArena(1, c);
+  expect(s.arenaOffset(c + 10)).toBe(-1);
+  expect(s.load8(c + 1048576 + 10)).toBe(5);
+  s.unmapArena(1, c);
+  s.unmapArena(2, c + 1048576);
+  expect(s.arenaOffset(c + 1048576 + 10)).toBe(-1);
+  s.unmapArena(0, ARENA_B);
+  expect(s.arenaOffset(ARENA_B)).toBe(-1);
+  expect(s.slotBase[0]).toBe(-1);
+  expect(s.arenaBase[0]).toBe(-1);
 });

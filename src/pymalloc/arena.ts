@@ -27,11 +27,13 @@ const TWO32 = 4294967296;
 export function new_arena(s: PymallocState): number {
   if (s.unused_arena_objects === NIL) {
     const numarenas = s.maxarenas ? (s.maxarenas * 2) >>> 0 : INITIAL_ARENA_OBJECTS;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: uint overflow needs 2^31 arena objects, beyond what any model reaches
     if (numarenas <= s.maxarenas) return NIL; // uint overflow (CPython's only limit)
     const vec = s.raw.realloc(s.arenasVector, numarenas * SIZEOF_ARENA_OBJECT);
     if (vec === 0) return NIL;
     s.arenasVector = vec;
     s.growTables(numarenas);
+    // Stryker disable next-line EqualityOperator: entry numarenas is past the typed arrays; writes there are dropped
     for (let i = s.maxarenas; i < numarenas; i++) {
       s.address[i] = 0;
       s.nextarena[i] = i < numarenas - 1 ? i + 1 : NIL;
