@@ -1,5 +1,5 @@
 /**
- * Gate protocol v1 (/work/shared/reference/gate-protocol-v1.md): the value codec and the
+ * Gate protocol v1 (../shared/reference/gate-protocol-v1.md): the value codec and the
  * shapes of requests and answers. Pure functions, no I/O.
  *
  *  - addresses: `"0x…"` (lowercase hex) or `null` for NULL; in TypeScript a number, 0 = NULL;

@@ -1,5 +1,5 @@
 /**
- * Scenario files, v1 (/work/shared/reference/scenario-v1.md): the types and a reader
+ * Scenario files, v1 (../shared/reference/scenario-v1.md): the types and a reader
  * that refuses every malformed input before anything runs, with a one-line message
  * naming the step (1-based, as tools/scenarios/record.py counts) and the problem.
  */

@@ -1,5 +1,5 @@
 /**
- * A streaming reader for pytrace v1 (/work/shared/reference/pytrace-v1.md): allocator
+ * A streaming reader for pytrace v1 (../shared/reference/pytrace-v1.md): allocator
  * event traces recorded from a real CPython 3.11 by tools/bin/pytrace.
  *
  * Input is plain text or gzip (detected by the magic bytes 1f 8b, not by the name). Lines
