@@ -5,14 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+const config = process.argv[2] ?? 'stryker.conf.json';
+const reportFile = JSON.parse(readFileSync(config, 'utf8')).jsonReporter.fileName;
 const t0 = Date.now();
-const r = spawnSync('npx', ['stryker', 'run', 'stryker.conf.json'], { stdio: 'inherit', env: { ...process.env, OBJIMPL_MUTATION: '1' } });
+const r = spawnSync('npx', ['stryker', 'run', config], { stdio: 'inherit', env: { ...process.env, OBJIMPL_MUTATION: config === 'stryker.conf.json' ? '1' : '0' } });
 const minutes = ((Date.now() - t0) / 60000).toFixed(1);
 let report;
 try {
-  report = JSON.parse(readFileSync('reports/mutation/mutation.json', 'utf8'));
+  report = JSON.parse(readFileSync(reportFile, 'utf8'));
 } catch {
-  console.error('mutate: no reports/mutation/mutation.json: Stryker did not finish');
+  console.error(`mutate: no ${reportFile}: Stryker did not finish`);
   process.exit(2);
 }
 let total = 0, killed = 0, survived = 0, noCov = 0, timeout = 0, ignored = 0;
