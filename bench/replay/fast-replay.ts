@@ -5,6 +5,7 @@
  * it counts mismatches and remembers the first.
  */
 import { Runtime } from '../../src/domains/runtime.ts';
+import type { AddressSpace } from '../../src/memory/address-space.ts';
 import type { ArenaAllocator, LibC, OS } from '../../src/memory/os.ts';
 import type { Api } from '../../src/domains/allocator.ts';
 import {
@@ -58,6 +59,9 @@ class StreamOS implements OS {
   };
 }
 
+/** For experiments: a stream-serving OS. */
+(fastReplay as unknown as { makeOS: (s: Stream) => StreamOS }).makeOS = (s: Stream) => new StreamOS(s);
+
 export interface FastResult {
   ns: number;
   /** wall clock */
@@ -70,10 +74,15 @@ export interface FastResult {
 
 const API: readonly Api[] = ['m', 'o'];
 
-/** One timed pass over the stream with a fresh model. */
-export function fastReplay(s: Stream): FastResult {
+/**
+ * One timed pass over the stream with a fresh model (pymalloc pristine). With `space`,
+ * the model reuses that address space's backing store (reset first), as the native side
+ * with --keep-arenas reuses arena memory it already has: growing the store is not timed.
+ */
+export function fastReplay(s: Stream, space?: AddressSpace): FastResult {
   const os = new StreamOS(s);
-  const rt = new Runtime({ mode: 'pymalloc', os: () => os });
+  space?.reset();
+  const rt = new Runtime({ mode: 'pymalloc', os: () => os, space });
   const { kind, domain, a, b, ptr, res, nestStart, nops } = s;
   let mismatches = 0;
   let first = -1;

@@ -18,12 +18,14 @@ export interface RuntimeOptions {
   mode?: AllocatorMode;
   /** Build the OS from the address space (default: the deterministic model). */
   os?: (space: AddressSpace) => OS;
+  /** The address space to use (default: a new one); see AddressSpace.reset. */
+  space?: AddressSpace;
   /** Installs the debug hooks for the *_debug modes; without it those modes are refused. */
   installHooks?: HookInstaller;
 }
 
 export class Runtime {
-  readonly space = new AddressSpace();
+  readonly space: AddressSpace;
   readonly os: OS;
   readonly mallocAllocator: MallocAllocator;
   readonly pymalloc: Pymalloc;
@@ -33,6 +35,7 @@ export class Runtime {
 
   constructor(opts: RuntimeOptions = {}) {
     this.mode = opts.mode ?? 'default';
+    this.space = opts.space ?? new AddressSpace();
     this.os = (opts.os ?? modelOS)(this.space);
     this.mallocAllocator = new MallocAllocator(this.os.libc);
     // pymalloc calls the RAW domain through the public functions, so it sees hooks.

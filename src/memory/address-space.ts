@@ -93,6 +93,28 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * Forget every mapping and every sparse page but keep the arena backing store, as a
+   * process that caches freed arenas keeps their memory: the next run maps its arenas
+   * into memory that is already there (and zeroes it then, as mmap would).
+   */
+  reset(): void {
+    this.slotBase.fill(-1);
+    this.arenaBase.fill(-1);
+    this.chunkSlots.clear();
+    this.pages.clear();
+  }
+
+  /** Zero `length` bytes of arena memory at internal offset `off` (16-byte aligned). */
+  zeroArenaBytes(off: number, length: number): void {
+    const end = off + length;
+    const wend = end & ~3;
+    const u32 = this.u32;
+    for (let w = off >>> 2; w < wend >>> 2; w++) u32[w] = 0;
+    const mem = this.mem;
+    for (let b = wend; b < end; b++) mem[b] = 0;
+  }
+
   unmapArena(slot: number, base: number): void {
     this.slotBase[slot] = -1;
     this.arenaBase[slot] = -1;

@@ -19,7 +19,9 @@ import {
   ARENA_SIZE, DUMMY_SIZE_IDX, INITIAL_ARENA_OBJECTS, MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES,
   POOL_SIZE, SIZEOF_ARENA_OBJECT,
 } from './constants.ts';
-import { NIL, poolOf, type PymallocState } from './state.ts';
+import {
+  NIL, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS,
+} from './state.ts';
 
 const TWO32 = 4294967296;
 
@@ -72,17 +74,17 @@ function clearPoolHeaders(s: PymallocState, ao: number): void {
   const first = poolOf(ao * SLOT_SIZE);
   const end = poolOf((ao + 1) * SLOT_SIZE);
   for (let p = first; p < end; p++) {
-    s.count[p] = 0;
-    s.freeblock[p] = 0;
-    s.nextpool[p] = NIL;
-    s.prevpool[p] = NIL;
-    s.arenaindex[p] = 0;
-    s.szidx[p] = 0;
-    s.nextoffset[p] = 0;
-    s.maxnextoffset[p] = 0;
+    s.ph[p * PH_WORDS + PH_COUNT] = 0;
+    s.ph[p * PH_WORDS + PH_FREEBLOCK] = 0;
+    s.ph[p * PH_WORDS + PH_NEXTPOOL] = NIL;
+    s.ph[p * PH_WORDS + PH_PREVPOOL] = NIL;
+    s.ph[p * PH_WORDS + PH_ARENAINDEX] = 0;
+    s.ph[p * PH_WORDS + PH_SZIDX] = 0;
+    s.ph[p * PH_WORDS + PH_NEXTOFFSET] = 0;
+    s.ph[p * PH_WORDS + PH_MAXNEXTOFFSET] = 0;
     const addr = s.space.slotBase[ao] + (p - first) * POOL_SIZE;
-    s.addrLo[p] = addr >>> 0;
-    s.addrHi[p] = Math.floor(addr / TWO32);
+    s.ph[p * PH_WORDS + PH_ADDRLO] = addr >>> 0;
+    s.ph[p * PH_WORDS + PH_ADDRHI] = Math.floor(addr / TWO32);
   }
 }
 
@@ -106,11 +108,11 @@ export function take_pool(s: PymallocState): number {
   if (nf > 1) s.nfp2lasta[nf - 1] = a;
   let pool = s.freepools[a];
   if (pool !== NIL) {
-    s.freepools[a] = s.nextpool[pool];
+    s.freepools[a] = s.ph[pool * PH_WORDS + PH_NEXTPOOL];
   } else {
     pool = poolOf(s.pool_address[a]);
-    s.arenaindex[pool] = a;
-    s.szidx[pool] = DUMMY_SIZE_IDX;
+    s.ph[pool * PH_WORDS + PH_ARENAINDEX] = a;
+    s.ph[pool * PH_WORDS + PH_SZIDX] = DUMMY_SIZE_IDX;
     s.pool_address[a] += POOL_SIZE;
   }
   s.nfreepools[a]--;

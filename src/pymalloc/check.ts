@@ -6,7 +6,9 @@
 import { SLOT_SIZE } from '../memory/address-space.ts';
 import { ARENA_SIZE, INDEX2SIZE, MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES, NUMBLOCKS, POOL_OVERHEAD, POOL_SIZE } from './constants.ts';
 import { getLink } from './pool.ts';
-import { NIL, poolBase, poolOf, type PymallocState } from './state.ts';
+import {
+  NIL, poolBase, poolOf, type PymallocState, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS,
+} from './state.ts';
 
 export function checkConsistency(s: PymallocState): string[] {
   const bad: string[] = [];
@@ -56,15 +58,15 @@ export function checkConsistency(s: PymallocState): string[] {
   for (let c = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
     let pr = c;
     let n = 0;
-    for (let p = s.nextpool[c]; p !== c; p = s.nextpool[p]) {
-      if (++n > s.count.length) { fail(`usedpools[${c}] has a cycle`); break; }
-      if (s.prevpool[p] !== pr) fail(`usedpools[${c}]: pool ${p} prevpool mismatch`);
-      if (s.szidx[p] !== c) fail(`usedpools[${c}]: pool ${p} has szidx ${s.szidx[p]}`);
-      if (s.count[p] <= 0) fail(`usedpools[${c}]: pool ${p} has count ${s.count[p]}`);
-      if (s.freeblock[p] === 0) fail(`usedpools[${c}]: pool ${p} is full`);
+    for (let p = s.ph[c * PH_WORDS + PH_NEXTPOOL]; p !== c; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) {
+      if (++n > s.ph.length / PH_WORDS) { fail(`usedpools[${c}] has a cycle`); break; }
+      if (s.ph[p * PH_WORDS + PH_PREVPOOL] !== pr) fail(`usedpools[${c}]: pool ${p} prevpool mismatch`);
+      if (s.ph[p * PH_WORDS + PH_SZIDX] !== c) fail(`usedpools[${c}]: pool ${p} has szidx ${s.ph[p * PH_WORDS + PH_SZIDX]}`);
+      if (s.ph[p * PH_WORDS + PH_COUNT] <= 0) fail(`usedpools[${c}]: pool ${p} has count ${s.ph[p * PH_WORDS + PH_COUNT]}`);
+      if (s.ph[p * PH_WORDS + PH_FREEBLOCK] === 0) fail(`usedpools[${c}]: pool ${p} is full`);
       pr = p;
     }
-    if (s.prevpool[c] !== pr) fail(`usedpools[${c}]: sentinel prevpool mismatch`);
+    if (s.ph[c * PH_WORDS + PH_PREVPOOL] !== pr) fail(`usedpools[${c}]: sentinel prevpool mismatch`);
   }
   return bad;
 }
@@ -80,37 +82,37 @@ function checkArena(s: PymallocState, a: number, fail: (m: string) => void): voi
   const carvedEnd = poolOf(s.pool_address[a]);
   if (carvedEnd < first || carvedEnd > first + total) fail(`arena ${a} pool_address out of range`);
   const cached = new Set<number>();
-  for (let p = s.freepools[a]; p !== NIL; p = s.nextpool[p]) {
+  for (let p = s.freepools[a]; p !== NIL; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) {
     if (cached.has(p) || cached.size > total) { fail(`arena ${a} freepools has a cycle`); break; }
     cached.add(p);
     if (p < first || p >= carvedEnd) fail(`arena ${a} caches a pool it has not carved`);
-    if (s.count[p] !== 0) fail(`cached pool ${p} has count ${s.count[p]}`);
+    if (s.ph[p * PH_WORDS + PH_COUNT] !== 0) fail(`cached pool ${p} has count ${s.ph[p * PH_WORDS + PH_COUNT]}`);
   }
   const virgin = first + total - carvedEnd;
   if (s.nfreepools[a] !== cached.size + virgin) fail(`arena ${a} nfreepools ${s.nfreepools[a]} != ${cached.size} cached + ${virgin} uncarved`);
   for (let p = first; p < carvedEnd; p++) {
-    if (s.arenaindex[p] !== a) fail(`pool ${p} arenaindex ${s.arenaindex[p]} != ${a}`);
-    if (s.count[p] === 0 && !cached.has(p)) fail(`empty pool ${p} is not cached`);
+    if (s.ph[p * PH_WORDS + PH_ARENAINDEX] !== a) fail(`pool ${p} arenaindex ${s.ph[p * PH_WORDS + PH_ARENAINDEX]} != ${a}`);
+    if (s.ph[p * PH_WORDS + PH_COUNT] === 0 && !cached.has(p)) fail(`empty pool ${p} is not cached`);
     checkPool(s, p, fail);
   }
 }
 
 function checkPool(s: PymallocState, p: number, fail: (m: string) => void): void {
-  const c = s.szidx[p];
+  const c = s.ph[p * PH_WORDS + PH_SZIDX];
   if (c >= NB_SMALL_SIZE_CLASSES) { fail(`pool ${p} has szidx ${c}`); return; }
   const size = INDEX2SIZE(c);
   const base = poolBase(p);
-  if (s.maxnextoffset[p] !== POOL_SIZE - size) fail(`pool ${p} maxnextoffset ${s.maxnextoffset[p]}`);
-  const carved = (s.nextoffset[p] - POOL_OVERHEAD) / size;
-  if (!Number.isInteger(carved) || carved < 1 || carved > NUMBLOCKS(c) + 1) { fail(`pool ${p} nextoffset ${s.nextoffset[p]} off the grid`); return; }
+  if (s.ph[p * PH_WORDS + PH_MAXNEXTOFFSET] !== POOL_SIZE - size) fail(`pool ${p} maxnextoffset ${s.ph[p * PH_WORDS + PH_MAXNEXTOFFSET]}`);
+  const carved = (s.ph[p * PH_WORDS + PH_NEXTOFFSET] - POOL_OVERHEAD) / size;
+  if (!Number.isInteger(carved) || carved < 1 || carved > NUMBLOCKS(c) + 1) { fail(`pool ${p} nextoffset ${s.ph[p * PH_WORDS + PH_NEXTOFFSET]} off the grid`); return; }
   const seen = new Set<number>();
-  for (let b = s.freeblock[p]; b !== 0; b = getLink(s, p, b)) {
+  for (let b = s.ph[p * PH_WORDS + PH_FREEBLOCK]; b !== 0; b = getLink(s, p, b)) {
     const k = (b - base - POOL_OVERHEAD) / size;
     if (seen.has(b) || seen.size > NUMBLOCKS(c)) { fail(`pool ${p} free list has a cycle`); return; }
     seen.add(b);
-    if (!Number.isInteger(k) || k < 0 || b - base >= s.nextoffset[p]) fail(`pool ${p} free block at +${b - base} off the grid`);
+    if (!Number.isInteger(k) || k < 0 || b - base >= s.ph[p * PH_WORDS + PH_NEXTOFFSET]) fail(`pool ${p} free block at +${b - base} off the grid`);
   }
   const handedOut = Math.min(carved, NUMBLOCKS(c)) - seen.size;
-  if (handedOut !== s.count[p]) fail(`pool ${p} count ${s.count[p]} != ${handedOut} carved-and-not-free`);
-  if (s.freeblock[p] === 0 && s.count[p] !== NUMBLOCKS(c)) fail(`pool ${p} has no free block but count ${s.count[p]}`);
+  if (handedOut !== s.ph[p * PH_WORDS + PH_COUNT]) fail(`pool ${p} count ${s.ph[p * PH_WORDS + PH_COUNT]} != ${handedOut} carved-and-not-free`);
+  if (s.ph[p * PH_WORDS + PH_FREEBLOCK] === 0 && s.ph[p * PH_WORDS + PH_COUNT] !== NUMBLOCKS(c)) fail(`pool ${p} has no free block but count ${s.ph[p * PH_WORDS + PH_COUNT]}`);
 }

@@ -14,7 +14,9 @@ import { arena_pool_freed, take_pool } from './arena.ts';
 import {
   getLink, init_pool, insert_to_usedpool, make_sole_used, pymalloc_pool_extend, setLink, unlink_pool,
 } from './pool.ts';
-import { NIL, poolOf, type PymallocState } from './state.ts';
+import {
+  NIL, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_NEXTPOOL, PH_SZIDX, PH_WORDS,
+} from './state.ts';
 
 const TWO32 = 4294967296;
 
@@ -25,13 +27,15 @@ export class Pymalloc {
   pymalloc_alloc(n: number): number {
     if (!isSmallRequest(n)) return 0;
     const s = this.s;
+    const ph = s.ph;
     const c = sizeClassOf(n);
-    const pool = s.nextpool[c];
+    const pool = ph[c * PH_WORDS + PH_NEXTPOOL];
     if (pool !== c) {
-      s.count[pool]++;
-      const bp = s.freeblock[pool];
+      const h = pool * PH_WORDS;
+      ph[h + PH_COUNT]++;
+      const bp = ph[h + PH_FREEBLOCK];
       const next = getLink(s, pool, bp);
-      s.freeblock[pool] = next;
+      ph[h + PH_FREEBLOCK] = next;
       if (next === 0) pymalloc_pool_extend(s, pool, c);
       return bp;
     }
@@ -44,11 +48,11 @@ export class Pymalloc {
     const pool = take_pool(s);
     if (pool === NIL) return 0;
     make_sole_used(s, pool, c);
-    s.count[pool] = 1;
-    if (s.szidx[pool] === c) {
+    s.ph[pool * PH_WORDS + PH_COUNT] = 1;
+    if (s.ph[pool * PH_WORDS + PH_SZIDX] === c) {
       // A cached empty pool of the same class: its free list is still valid.
-      const bp = s.freeblock[pool];
-      s.freeblock[pool] = getLink(s, pool, bp);
+      const bp = s.ph[pool * PH_WORDS + PH_FREEBLOCK];
+      s.ph[pool * PH_WORDS + PH_FREEBLOCK] = getLink(s, pool, bp);
       return bp;
     }
     return init_pool(s, pool, c);
@@ -66,9 +70,9 @@ export class Pymalloc {
 
   /** Address of internal offset `off` (a block start). */
   addressOf(off: number): number {
-    const s = this.s;
-    const pool = poolOf(off);
-    return s.addrHi[pool] * TWO32 + ((s.addrLo[pool] + (off & POOL_SIZE_MASK)) >>> 0);
+    const ph = this.s.ph;
+    const h = poolOf(off) * PH_WORDS;
+    return ph[h + PH_ADDRHI] * TWO32 + ((ph[h + PH_ADDRLO] + (off & POOL_SIZE_MASK)) >>> 0);
   }
 
   /** pymalloc_free: false means "not mine". */
@@ -82,16 +86,18 @@ export class Pymalloc {
   /** The body of pymalloc_free for a block known to be in an arena. */
   free_offset(off: number): void {
     const s = this.s;
+    const ph = s.ph;
     const pool = poolOf(off);
-    const lastfree = s.freeblock[pool];
+    const h = pool * PH_WORDS;
+    const lastfree = ph[h + PH_FREEBLOCK];
     setLink(s, pool, off, lastfree);
-    s.freeblock[pool] = off;
-    s.count[pool]--;
+    ph[h + PH_FREEBLOCK] = off;
+    ph[h + PH_COUNT]--;
     if (lastfree === 0) {
       insert_to_usedpool(s, pool);
       return;
     }
-    if (s.count[pool] !== 0) return;
+    if (ph[h + PH_COUNT] !== 0) return;
     this.insert_to_freepool(pool);
   }
 
@@ -99,8 +105,8 @@ export class Pymalloc {
   private insert_to_freepool(pool: number): void {
     const s = this.s;
     unlink_pool(s, pool);
-    const ao = s.arenaindex[pool];
-    s.nextpool[pool] = s.freepools[ao];
+    const ao = s.ph[pool * PH_WORDS + PH_ARENAINDEX];
+    s.ph[pool * PH_WORDS + PH_NEXTPOOL] = s.freepools[ao];
     s.freepools[ao] = pool;
     arena_pool_freed(s, ao);
   }
@@ -119,7 +125,7 @@ export class Pymalloc {
     const nbytes = nelem * elsize;
     const off = this.pymalloc_alloc(nbytes);
     if (off !== 0) {
-      this.s.space.mem.fill(0, off, off + nbytes);
+      this.s.space.zeroArenaBytes(off, nbytes);
       return this.addressOf(off);
     }
     const p = this.s.raw.calloc(nelem, elsize);
@@ -134,7 +140,7 @@ export class Pymalloc {
     if (ao < 0) return this.s.raw.realloc(p, n);
     // pymalloc_realloc
     const off = this.offsetIn(ao, p);
-    let size = INDEX2SIZE(this.s.szidx[poolOf(off)]);
+    let size = INDEX2SIZE(this.s.ph[(poolOf(off)) * PH_WORDS + PH_SZIDX]);
     if (n <= size) {
       if (4 * n > 3 * size) return p;
       size = n;
@@ -164,7 +170,7 @@ export class Pymalloc {
       if (s.address[ao] === 0) continue;
       const first = poolOf(ao * SLOT_SIZE + (s.address[ao] % POOL_SIZE !== 0 ? POOL_SIZE : 0));
       const end = poolOf(s.pool_address[ao]);
-      for (let pool = first; pool < end; pool++) n += s.count[pool];
+      for (let pool = first; pool < end; pool++) n += s.ph[pool * PH_WORDS + PH_COUNT];
     }
     return n;
   }

@@ -16,7 +16,9 @@
  * never used and are carved one at a time, only when the list runs dry.
  */
 import { INDEX2SIZE, POOL_OVERHEAD, POOL_SIZE, POOL_SIZE_MASK } from './constants.ts';
-import { poolBase, poolOf, type PymallocState } from './state.ts';
+import {
+  poolBase, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS,
+} from './state.ts';
 
 /**
  * Write a free-list link into block `off` of `pool`: the address of block `target`, or
@@ -25,12 +27,14 @@ import { poolBase, poolOf, type PymallocState } from './state.ts';
  */
 export function setLink(s: PymallocState, pool: number, off: number, target: number): void {
   const w = off >>> 2;
+  const u32 = s.space.u32;
   if (target === 0) {
-    s.space.u32[w] = 0;
-    s.space.u32[w + 1] = 0;
+    u32[w] = 0;
+    u32[w + 1] = 0;
   } else {
-    s.space.u32[w] = (s.addrLo[pool] + (target & POOL_SIZE_MASK)) >>> 0;
-    s.space.u32[w + 1] = s.addrHi[pool];
+    const h = pool * PH_WORDS;
+    u32[w] = (s.ph[h + PH_ADDRLO] + (target & POOL_SIZE_MASK)) >>> 0;
+    u32[w + 1] = s.ph[h + PH_ADDRHI];
   }
 }
 
@@ -40,27 +44,28 @@ export function setLink(s: PymallocState, pool: number, off: number, target: num
  */
 export function getLink(s: PymallocState, pool: number, off: number): number {
   const w = off >>> 2;
-  if ((s.space.u32[w] | s.space.u32[w + 1]) === 0) return 0;
-  return poolBase(pool) + (s.space.u32[w] & POOL_SIZE_MASK);
+  const u32 = s.space.u32;
+  if ((u32[w] | u32[w + 1]) === 0) return 0;
+  return poolBase(pool) + (u32[w] & POOL_SIZE_MASK);
 }
 
 /** Make `pool` the only member of usedpools[c] (allocate_from_new_pool). */
 export function make_sole_used(s: PymallocState, pool: number, c: number): void {
-  s.nextpool[pool] = c;
-  s.prevpool[pool] = c;
-  s.nextpool[c] = pool;
-  s.prevpool[c] = pool;
+  s.ph[pool * PH_WORDS + PH_NEXTPOOL] = c;
+  s.ph[pool * PH_WORDS + PH_PREVPOOL] = c;
+  s.ph[c * PH_WORDS + PH_NEXTPOOL] = pool;
+  s.ph[c * PH_WORDS + PH_PREVPOOL] = pool;
 }
 
 /** Initialise a pool for class c and return its first block (allocate_from_new_pool). */
 export function init_pool(s: PymallocState, pool: number, c: number): number {
   const size = INDEX2SIZE(c);
   const base = poolBase(pool);
-  s.szidx[pool] = c;
+  s.ph[pool * PH_WORDS + PH_SZIDX] = c;
   const bp = base + POOL_OVERHEAD;
-  s.nextoffset[pool] = POOL_OVERHEAD + (size << 1);
-  s.maxnextoffset[pool] = POOL_SIZE - size;
-  s.freeblock[pool] = bp + size;
+  s.ph[pool * PH_WORDS + PH_NEXTOFFSET] = POOL_OVERHEAD + (size << 1);
+  s.ph[pool * PH_WORDS + PH_MAXNEXTOFFSET] = POOL_SIZE - size;
+  s.ph[pool * PH_WORDS + PH_FREEBLOCK] = bp + size;
   setLink(s, pool, bp + size, 0);
   return bp;
 }
@@ -70,10 +75,10 @@ export function init_pool(s: PymallocState, pool: number, c: number): number {
  * if there is one, else the pool is full and leaves its class list.
  */
 export function pymalloc_pool_extend(s: PymallocState, pool: number, c: number): void {
-  if (s.nextoffset[pool] <= s.maxnextoffset[pool]) {
-    const fb = poolBase(pool) + s.nextoffset[pool];
-    s.freeblock[pool] = fb;
-    s.nextoffset[pool] += INDEX2SIZE(c);
+  if (s.ph[pool * PH_WORDS + PH_NEXTOFFSET] <= s.ph[pool * PH_WORDS + PH_MAXNEXTOFFSET]) {
+    const fb = poolBase(pool) + s.ph[pool * PH_WORDS + PH_NEXTOFFSET];
+    s.ph[pool * PH_WORDS + PH_FREEBLOCK] = fb;
+    s.ph[pool * PH_WORDS + PH_NEXTOFFSET] += INDEX2SIZE(c);
     setLink(s, pool, fb, 0);
     return;
   }
@@ -82,20 +87,20 @@ export function pymalloc_pool_extend(s: PymallocState, pool: number, c: number):
 
 /** Remove a pool from its usedpools list. */
 export function unlink_pool(s: PymallocState, pool: number): void {
-  const next = s.nextpool[pool];
-  const prev = s.prevpool[pool];
-  s.prevpool[next] = prev;
-  s.nextpool[prev] = next;
+  const next = s.ph[pool * PH_WORDS + PH_NEXTPOOL];
+  const prev = s.ph[pool * PH_WORDS + PH_PREVPOOL];
+  s.ph[next * PH_WORDS + PH_PREVPOOL] = prev;
+  s.ph[prev * PH_WORDS + PH_NEXTPOOL] = next;
 }
 
 /** insert_to_usedpool: a full pool got a free block; it becomes the head of its class list. */
 export function insert_to_usedpool(s: PymallocState, pool: number): void {
-  const next = s.nextpool[s.szidx[pool]];
-  const prev = s.prevpool[next];
-  s.nextpool[pool] = next;
-  s.prevpool[pool] = prev;
-  s.prevpool[next] = pool;
-  s.nextpool[prev] = pool;
+  const next = s.ph[s.ph[pool * PH_WORDS + PH_SZIDX] * PH_WORDS + PH_NEXTPOOL];
+  const prev = s.ph[next * PH_WORDS + PH_PREVPOOL];
+  s.ph[pool * PH_WORDS + PH_NEXTPOOL] = next;
+  s.ph[pool * PH_WORDS + PH_PREVPOOL] = prev;
+  s.ph[next * PH_WORDS + PH_PREVPOOL] = pool;
+  s.ph[prev * PH_WORDS + PH_NEXTPOOL] = pool;
 }
 
 export { poolOf };

@@ -11,77 +11,86 @@
  *
  * Our addition, invisible to CPython's behaviour: each leaf also remembers which arena
  * index owns each half, so a hit tells free() which arena slot to use.
+ *
+ * Storage: no JS object per node. Mid nodes live back to back in `mids` and bottom nodes
+ * in `bots` (both grow by doubling); `root` and `mids` hold node numbers plus one, so 0
+ * means "no node", as NULL does in C. A lookup is three typed-array loads.
  */
 import { ARENA_MAP_BOT_BYTES, ARENA_MAP_MID_BYTES, ARENA_SIZE, MAP_BOT_BITS, MAP_MID_BITS, MAP_TOP_BITS } from './constants.ts';
 import type { RawApi } from './state.ts';
 
-const TWO32 = 4294967296;
+/** 2^-32: multiplying by it is exact, and cheaper than dividing by 2^32. */
+const INV_TWO32 = 1 / 4294967296;
 const MID_LEN = 1 << MAP_MID_BITS;
 const BOT_LEN = 1 << MAP_BOT_BITS;
-/** Leaf fields, 4 int32 per leaf. */
+/** int32 per leaf, and the leaf fields. */
+const LEAF = 4;
 const TAIL_HI = 0;
 const TAIL_LO = 1;
 const IDX_HI = 2;
 const IDX_LO = 3;
 
-type Bot = Int32Array;
-type Mid = Array<Bot | null>;
-
 export class RadixTree {
-  readonly root: Array<Mid | null> = new Array<Mid | null>(1 << MAP_TOP_BITS).fill(null);
+  /** root[i1]: mid node number + 1, or 0. */
+  readonly root = new Int32Array(1 << MAP_TOP_BITS);
+  /** mid nodes, MID_LEN entries each: bottom node number + 1, or 0. */
+  private mids: Int32Array = new Int32Array(0);
+  /** bottom nodes, BOT_LEN leaves of LEAF int32 each. */
+  private bots: Int32Array = new Int32Array(0);
   arena_map_mid_count = 0;
   arena_map_bot_count = 0;
 
   constructor(public raw: RawApi) {}
 
-  /** arena_map_get: the bottom node for p, creating missing nodes when asked. */
-  arena_map_get(p: number, create: boolean): Bot | null {
-    const hi = Math.floor(p / TWO32);
-    const lo = p >>> 0;
+  /**
+   * arena_map_get: the int32 offset in `bots` of the bottom node covering p, creating
+   * missing nodes when asked; -1 when there is none (or a node could not be made).
+   */
+  arena_map_get(p: number, create: boolean): number {
+    const hi = Math.floor(p * INV_TWO32);
     const i1 = hi >>> 17;
-    let mid = this.root[i1];
-    if (mid === null) {
-      if (!create) return null;
-      if (this.raw.calloc(1, ARENA_MAP_MID_BYTES) === 0) return null;
-      mid = new Array<Bot | null>(MID_LEN).fill(null);
-      this.root[i1] = mid;
-      this.arena_map_mid_count++;
+    let m = this.root[i1];
+    if (m === 0) {
+      if (!create) return -1;
+      if (this.raw.calloc(1, ARENA_MAP_MID_BYTES) === 0) return -1;
+      m = ++this.arena_map_mid_count;
+      this.mids = grown(this.mids, m * MID_LEN);
+      this.root[i1] = m;
     }
-    const i2 = (hi >>> 2) & (MID_LEN - 1);
-    let bot = mid[i2];
-    if (bot === null) {
-      if (!create) return null;
-      if (this.raw.calloc(1, ARENA_MAP_BOT_BYTES) === 0) return null;
-      bot = new Int32Array(4 * BOT_LEN);
-      mid[i2] = bot;
-      this.arena_map_bot_count++;
+    const i2 = (m - 1) * MID_LEN + ((hi >>> 2) & (MID_LEN - 1));
+    let b = this.mids[i2];
+    if (b === 0) {
+      if (!create) return -1;
+      if (this.raw.calloc(1, ARENA_MAP_BOT_BYTES) === 0) return -1;
+      b = ++this.arena_map_bot_count;
+      this.bots = grown(this.bots, b * BOT_LEN * LEAF);
+      this.mids[i2] = b;
     }
-    void lo;
-    return bot;
+    return (b - 1) * BOT_LEN * LEAF;
   }
 
   /** arena_map_mark_used: record (or clear) the arena at `base`; false if a node could not be made. */
   arena_map_mark_used(base: number, used: boolean, arenaIndex: number): boolean {
     const nHi = this.arena_map_get(base, used);
-    if (nHi === null) return false;
-    const i3 = botIndex(base);
+    if (nHi < 0) return false;
+    const i3 = nHi + LEAF * botIndex(base);
     const tail = base % ARENA_SIZE;
     if (tail === 0) {
-      nHi[4 * i3 + TAIL_HI] = used ? -1 : 0;
-      nHi[4 * i3 + IDX_HI] = arenaIndex;
+      this.bots[i3 + TAIL_HI] = used ? -1 : 0;
+      this.bots[i3 + IDX_HI] = arenaIndex;
       return true;
     }
-    nHi[4 * i3 + TAIL_HI] = used ? tail : 0;
-    nHi[4 * i3 + IDX_HI] = arenaIndex;
+    this.bots[i3 + TAIL_HI] = used ? tail : 0;
+    this.bots[i3 + IDX_HI] = arenaIndex;
     const next = base + ARENA_SIZE;
     const nLo = this.arena_map_get(next, used);
-    if (nLo === null) {
-      nHi[4 * i3 + TAIL_HI] = 0;
+    if (nLo < 0) {
+      this.bots[i3 + TAIL_HI] = 0;
       return false;
     }
-    const j3 = botIndex(next);
-    nLo[4 * j3 + TAIL_LO] = used ? tail : 0;
-    nLo[4 * j3 + IDX_LO] = arenaIndex;
+    const j3 = nLo + LEAF * botIndex(next);
+    this.bots[j3 + TAIL_LO] = used ? tail : 0;
+    this.bots[j3 + IDX_LO] = arenaIndex;
     return true;
   }
 
@@ -90,24 +99,33 @@ export class RadixTree {
    * when p is not inside an allocated arena.
    */
   arenaOf(p: number): number {
-    const hi = Math.floor(p / TWO32);
-    const mid = this.root[hi >>> 17];
-    if (mid === null) return -1;
-    const bot = mid[(hi >>> 2) & (MID_LEN - 1)];
-    if (bot === null) return -1;
+    const hi = Math.floor(p * INV_TWO32);
+    const m = this.root[hi >>> 17];
+    if (m === 0) return -1;
+    const b = this.mids[(m - 1) * MID_LEN + ((hi >>> 2) & (MID_LEN - 1))];
+    if (b === 0) return -1;
     const lo = p >>> 0;
-    const leaf = 4 * ((((hi & 3) << 12) | (lo >>> 20)));
+    const leaf = ((b - 1) * BOT_LEN + (((hi & 3) << 12) | (lo >>> 20))) * LEAF;
     const t = lo & (ARENA_SIZE - 1);
-    if (t < bot[leaf + TAIL_LO]) return bot[leaf + IDX_LO];
-    const th = bot[leaf + TAIL_HI];
-    if (t >= th && th !== 0) return bot[leaf + IDX_HI];
+    const bots = this.bots;
+    if (t < bots[leaf + TAIL_LO]) return bots[leaf + IDX_LO];
+    const th = bots[leaf + TAIL_HI];
+    if (t >= th && th !== 0) return bots[leaf + IDX_HI];
     return -1;
   }
 }
 
 /** MAP_BOT_INDEX: bits 20..33 of the address. */
 function botIndex(p: number): number {
-  const hi = Math.floor(p / TWO32);
+  const hi = Math.floor(p * INV_TWO32);
   const lo = p >>> 0;
   return ((hi & 3) << 12) | (lo >>> 20);
+}
+
+/** `a` with room for at least n entries (capacity doubles; contents kept, the rest zero). */
+function grown(a: Int32Array, n: number): Int32Array {
+  if (n <= a.length) return a;
+  const b = new Int32Array(Math.max(n, 2 * a.length));
+  b.set(a);
+  return b;
 }

@@ -25,6 +25,26 @@ export interface RawApi {
 
 export const NIL = -1;
 
+/** int32 words per pool header in PymallocState.ph, and the offset of each field. */
+export const PH_WORDS = 16;
+/** blocks handed out */
+export const PH_COUNT = 0;
+/** internal offset of the first free block, 0 if none */
+export const PH_FREEBLOCK = 1;
+/** usedpools list links (pool indexes), or the freepools stack (nextpool) */
+export const PH_NEXTPOOL = 2;
+export const PH_PREVPOOL = 3;
+/** arena index owning the pool */
+export const PH_ARENAINDEX = 4;
+/** size class */
+export const PH_SZIDX = 5;
+/** byte offsets in the pool of the next virgin block and of the last one that fits */
+export const PH_NEXTOFFSET = 6;
+export const PH_MAXNEXTOFFSET = 7;
+/** the pool's address as two 32-bit halves (low as int32), for writing free-list links */
+export const PH_ADDRLO = 8;
+export const PH_ADDRHI = 9;
+
 export class PymallocState {
   // --- arena objects (struct arena_object), indexed by arena index ---
   maxarenas = 0;
@@ -51,17 +71,11 @@ export class PymallocState {
   raw_allocated_blocks = 0;
 
   // --- pool headers (struct pool_header), indexed by pool index ---
-  count = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  freeblock = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  nextpool = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  prevpool = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  arenaindex = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  szidx = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  nextoffset = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  maxnextoffset = new Int32Array(NB_SMALL_SIZE_CLASSES);
-  /** low and high 32 bits of the pool's address, for writing free-list links. */
-  addrLo = new Uint32Array(NB_SMALL_SIZE_CLASSES);
-  addrHi = new Uint32Array(NB_SMALL_SIZE_CLASSES);
+  /**
+   * All pool headers in one array, PH_WORDS int32 per pool (one 64-byte cache line, as
+   * a C pool header is): field f of pool p is ph[p * PH_WORDS + f].
+   */
+  ph = new Int32Array(NB_SMALL_SIZE_CLASSES * PH_WORDS);
 
   constructor(
     readonly space: AddressSpace,
@@ -71,8 +85,8 @@ export class PymallocState {
   ) {
     // usedpools: every list starts empty, i.e. its sentinel points at itself.
     for (let c = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
-      this.nextpool[c] = c;
-      this.prevpool[c] = c;
+      this.ph[c * PH_WORDS + PH_NEXTPOOL] = c;
+      this.ph[c * PH_WORDS + PH_PREVPOOL] = c;
     }
   }
 
@@ -92,16 +106,14 @@ export class PymallocState {
     this.nextarena = grow(this.nextarena, n, NIL);
     this.prevarena = grow(this.prevarena, n, NIL);
     const np = NB_SMALL_SIZE_CLASSES + n * SLOT_POOLS;
-    this.count = grow(this.count, np, 0);
-    this.freeblock = grow(this.freeblock, np, 0);
-    this.nextpool = grow(this.nextpool, np, NIL);
-    this.prevpool = grow(this.prevpool, np, NIL);
-    this.arenaindex = grow(this.arenaindex, np, 0);
-    this.szidx = grow(this.szidx, np, 0);
-    this.nextoffset = grow(this.nextoffset, np, 0);
-    this.maxnextoffset = grow(this.maxnextoffset, np, 0);
-    this.addrLo = grow(this.addrLo, np, 0);
-    this.addrHi = grow(this.addrHi, np, 0);
+    const ph = new Int32Array(np * PH_WORDS);
+    ph.set(this.ph);
+    // Stryker disable next-line EqualityOperator: entry np is past the array; writes there are dropped
+    for (let p = this.ph.length / PH_WORDS; p < np; p++) {
+      ph[p * PH_WORDS + PH_NEXTPOOL] = NIL;
+      ph[p * PH_WORDS + PH_PREVPOOL] = NIL;
+    }
+    this.ph = ph;
   }
 }
 

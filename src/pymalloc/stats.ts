@@ -14,7 +14,9 @@ import {
   ARENA_MAP_BOT_BYTES, ARENA_MAP_MID_BYTES, ARENA_MAP_ROOT_BYTES, ARENA_SIZE, INDEX2SIZE,
   NB_SMALL_SIZE_CLASSES, NUMBLOCKS, POOL_OVERHEAD, POOL_SIZE, SMALL_REQUEST_THRESHOLD,
 } from './constants.ts';
-import { poolOf, type PymallocState } from './state.ts';
+import {
+  poolOf, type PymallocState, PH_COUNT, PH_SZIDX, PH_WORDS,
+} from './state.ts';
 
 /** The numbers behind the text, for tests and tools. */
 export interface MallocStats {
@@ -53,9 +55,9 @@ export function collectMallocStats(s: PymallocState): MallocStats {
     }
     const end = poolOf(s.pool_address[i]);
     for (let p = poolOf(first); p < end; p++) {
-      const count = s.count[p];
+      const count = s.ph[p * PH_WORDS + PH_COUNT];
       if (count === 0) continue;
-      const sz = s.szidx[p];
+      const sz = s.ph[p * PH_WORDS + PH_SZIDX];
       numpools[sz]++;
       numblocks[sz] += count;
       numfreeblocks[sz] += NUMBLOCKS(sz) - count;

@@ -27,7 +27,9 @@ import { Runtime } from '../domains/runtime.ts';
 import { SLOT_SIZE } from '../memory/address-space.ts';
 import type { ArenaAllocator, LibC, OS } from '../memory/os.ts';
 import { INDEX2SIZE, NUMBLOCKS, POOL_SIZE } from '../pymalloc/constants.ts';
-import { NIL, poolOf, type PymallocState } from '../pymalloc/state.ts';
+import {
+  NIL, poolOf, type PymallocState, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_SZIDX, PH_WORDS,
+} from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
 import {
   type AllocEvent, type CallEvent, formatEvent, forEachTraceEvent, isGzip, type TraceEvent,
@@ -232,9 +234,9 @@ export function dumpState(s: PymallocState, addrs: number[], sizeClass = -1): st
   out.push(`arenas: ${s.narenas_currently_allocated} allocated (total ${s.ntimes_arena_allocated}, highwater ${s.narenas_highwater}), vector of ${s.maxarenas}`);
   out.push(`usable_arenas (head first): ${n === 0 ? '(empty)' : usable.join(', ') + (n > 12 ? `, ... (${n} in all)` : '')}`);
   if (sizeClass >= 0 && sizeClass < 32) {
-    const head = s.nextpool[sizeClass];
+    const head = s.ph[sizeClass * PH_WORDS + PH_NEXTPOOL];
     let len = 0;
-    for (let p = head; p !== sizeClass && len < 100000; p = s.nextpool[p]) len++;
+    for (let p = head; p !== sizeClass && len < 100000; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) len++;
     out.push(`usedpools[${sizeClass}] (${INDEX2SIZE(sizeClass)} B): ${head === sizeClass ? 'empty' : `head pool ${hex(poolAddress(s, head))}, ${len} pool(s)`}`);
   }
   const seen = new Set<number>();
@@ -261,21 +263,21 @@ function describeAddress(s: PymallocState, addr: number): string {
   const where = `arena #${ao} ${hex(s.address[ao])}, pool ${hex(poolAddress(s, pool))} (#${pool - first} of ${s.ntotalpools[ao]})`;
   if (pool < first) return `${where}: in the arena's alignment slack`;
   if (pool >= carvedEnd) return `${where}: pool not carved yet (arena has carved ${carvedEnd - first})`;
-  const c = s.szidx[pool];
+  const c = s.ph[pool * PH_WORDS + PH_SZIDX];
   const size = c < 32 ? INDEX2SIZE(c) : 0;
   let state: string;
-  if (s.count[pool] === 0) state = 'empty (cached on freepools)';
-  else if (s.freeblock[pool] === 0) state = 'full';
+  if (s.ph[pool * PH_WORDS + PH_COUNT] === 0) state = 'empty (cached on freepools)';
+  else if (s.ph[pool * PH_WORDS + PH_FREEBLOCK] === 0) state = 'full';
   else {
     let k = 0;
-    for (let p = s.nextpool[c]; p !== c && p !== pool && k < 100000; p = s.nextpool[p]) k++;
+    for (let p = s.ph[c * PH_WORDS + PH_NEXTPOOL]; p !== c && p !== pool && k < 100000; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) k++;
     state = `used, position ${k} on usedpools[${c}]`;
   }
   const inPool = (off % POOL_SIZE) - 48;
   const block = size > 0 && inPool >= 0 && inPool % size === 0 ? `block ${inPool / size}` : 'not on the block grid';
-  const fb = s.freeblock[pool] === 0 ? '0' : hex(poolAddress(s, poolOf(s.freeblock[pool])) + (s.freeblock[pool] % POOL_SIZE));
-  return `${where}: szidx=${c}${size ? ` (${size} B)` : ''} count=${s.count[pool]}/${size ? NUMBLOCKS(c) : '?'} ${state}; `
-    + `freeblock=${fb} nextoffset=${s.nextoffset[pool]} maxnextoffset=${s.maxnextoffset[pool]}; ${block}`;
+  const fb = s.ph[pool * PH_WORDS + PH_FREEBLOCK] === 0 ? '0' : hex(poolAddress(s, poolOf(s.ph[pool * PH_WORDS + PH_FREEBLOCK])) + (s.ph[pool * PH_WORDS + PH_FREEBLOCK] % POOL_SIZE));
+  return `${where}: szidx=${c}${size ? ` (${size} B)` : ''} count=${s.ph[pool * PH_WORDS + PH_COUNT]}/${size ? NUMBLOCKS(c) : '?'} ${state}; `
+    + `freeblock=${fb} nextoffset=${s.ph[pool * PH_WORDS + PH_NEXTOFFSET]} maxnextoffset=${s.ph[pool * PH_WORDS + PH_MAXNEXTOFFSET]}; ${block}`;
 }
 
 // ---------------------------------------------------------------------------------------
