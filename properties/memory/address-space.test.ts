@@ -123,3 +123,36 @@ test('slot capacity: growth, the 2016-slot ceiling, and unmapping one of two are
   expect(s.slotBase[0]).toBe(-1);
   expect(s.arenaBase[0]).toBe(-1);
 });
+
+test('reset: every arena and sparse page is forgotten, the backing store is kept, a remapped slot reads as zero', () => {
+  const s = new AddressSpace();
+  s.mapArena(0, ARENA_B);
+  s.mapArena(1, ARENA_A);
+  s.store8(ARENA_B + 100, 7);
+  s.store8(ARENA_A + 100, 8);
+  s.store8(RAW + 5, 9);
+  const mem = s.mem;
+  s.reset();
+  expect(s.mem).toBe(mem); // nothing reallocated
+  for (const a of [ARENA_B + 100, ARENA_A + 100]) expect(s.arenaOffset(a)).toBe(-1);
+  expect(s.load8(RAW + 5)).toBe(0);
+  expect(s.load8(ARENA_B + 100)).toBe(0);
+  // The same slots mapped again (as a fresh process would): zero, as mmap gives memory.
+  s.mapArena(1, ARENA_B);
+  s.mapArena(0, ARENA_A);
+  expect(s.load8(ARENA_B + 100)).toBe(0);
+  expect(s.load8(ARENA_A + 100)).toBe(0);
+  expect(Math.floor(s.arenaOffset(ARENA_B) / SLOT_SIZE)).toBe(1);
+});
+
+test('zeroArenaBytes clears exactly the bytes asked for, word and byte tails alike', () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 200 }), (start16, len) => {
+    const s = new AddressSpace();
+    s.mapArena(0, ARENA_B);
+    const off = s.arenaOffset(ARENA_B) + 64;
+    s.mem.fill(0xab, off, off + 1200);
+    const from = off + 16 * start16;
+    s.zeroArenaBytes(from, len);
+    for (let i = off; i < off + 1200; i++) expect(s.mem[i]).toBe(i >= from && i < from + len ? 0 : 0xab);
+  }), { numRuns: 60 });
+});
