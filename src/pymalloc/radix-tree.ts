@@ -124,9 +124,9 @@ function botIndex(p: number): number {
 
 /** `a` with room for at least n entries (capacity doubles; contents kept, the rest zero). */
 function grown(a: Int32Array, n: number): Int32Array {
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: reallocating when there is room only costs a copy
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: reallocating when there is room only costs a copy (never reallocating is caught, but shares the mutator name)
   if (n <= a.length) return a;
-  // Stryker disable next-line MethodExpression,ArithmeticOperator: any capacity >= n holds the same nodes (doubling is for speed)
+  // Stryker disable next-line ArithmeticOperator: the capacity stays >= n either way (doubling is for speed)
   const b = new Int32Array(Math.max(n, 2 * a.length));
   b.set(a);
   return b;
