@@ -4,115 +4,26 @@
  * Each is a fast-check property over a small input; `run` talks to the implementation
  * through the `Implementation` seam and throws a `PropertyFailure` (expected vs observed).
  * docs/gate.md explains each one with the CPython source it comes from.
+ *
+ * This module holds the API-contract properties, per-family allocation first, then
+ * objects and the size formulas, and PLAIN_PROPERTIES, the order the runner runs them
+ * in. What a property is and the checks they share are in plain-property.ts; the
+ * debug-hook misuse property is in misuse-property.ts. Both are re-exported from here.
  */
 import fc from 'fast-check';
-import { isAligned } from '../../spec/alignment.ts';
 import type { Family } from '../../spec/families.ts';
-import { ImplementationAborted, type Addr, type Feature, type ObjResult } from '../../spec/implementation.ts';
+import type { Addr } from '../../spec/implementation.ts';
 import { newVarOutcome, PY_SSIZE_T_MAX, varSize } from '../../spec/sizes.ts';
-import { PropertyFailure } from '../../properties/world.ts';
-import { ModelImplementation } from '../implementation.ts';
-import { encodeAddr, encodeBytes, encodeInt, type Request } from './protocol.ts';
-import { describeExit, isAbort, type RemoteImplementation } from './remote.ts';
+import { misuse } from './misuse-property.ts';
+import {
+  aligned, call, checkHeader, expect, expectBytes, expectMemoryError, familyArb, hex, needsObjects, newType, nonNull, pattern,
+  type PlainProperty, refDelta,
+} from './plain-property.ts';
 
-export const FAMILY_FEATURE: Record<Family, Feature> = { r: 'raw', m: 'mem', o: 'obj' };
-const NAMES: Record<Family, string> = { r: 'PyMem_Raw', m: 'PyMem_', o: 'PyObject_' };
+export { expectedReport, maskAddresses, misuse, type MisuseInput, reportSpan } from './misuse-property.ts';
+export { FAMILY_FEATURE, familiesOf, hex, type PlainContext, type PlainProperty } from './plain-property.ts';
 
-export function familiesOf(features: ReadonlySet<Feature>): Family[] {
-  return (['r', 'm', 'o'] as const).filter((f) => features.has(FAMILY_FEATURE[f]));
-}
-
-export interface PlainContext {
-  impl: RemoteImplementation;
-  features: ReadonlySet<Feature>;
-}
-
-export interface PlainProperty<T> {
-  name: string;
-  /** One line: what must hold. */
-  title: string;
-  /** Why a property does not apply to these features, or null when it does. */
-  skip(features: ReadonlySet<Feature>): string | null;
-  arbitrary(features: ReadonlySet<Feature>): fc.Arbitrary<T>;
-  /** Every run in a fresh process (the run ends the process). */
-  freshProcess?: boolean;
-  /** Do not pass the implementation's stderr through (it is expected and read). */
-  quietStderr?: boolean;
-  run(ctx: PlainContext, input: T): Promise<void>;
-}
-
-// ---- helpers --------------------------------------------------------------
-
-export const hex = (a: Addr): string => (a === 0 ? 'NULL' : `0x${a.toString(16)}`);
-
-function fail(msg: string): never {
-  throw new PropertyFailure(msg);
-}
-
-function expect(cond: boolean, msg: string): void {
-  if (!cond) fail(msg);
-}
-
-const call = (api: Family, fn: string, ...args: Array<string | number | bigint>): string => `${NAMES[api]}${fn}(${args.join(', ')})`;
-
-/** Bytes that are never 0 and differ from their neighbours. */
-function pattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = 1 + ((seed + i * 7) % 251);
-  return b;
-}
-
-function firstDiff(got: Uint8Array, want: Uint8Array): number {
-  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) return i;
-  return -1;
-}
-
-async function expectBytes(ctx: PlainContext, p: Addr, want: Uint8Array, what: string): Promise<void> {
-  if (want.length === 0) return;
-  const got = await ctx.impl.read(p, 0, want.length);
-  const i = firstDiff(got, want);
-  expect(i < 0, `${what}: byte ${i} of ${hex(p)} is 0x${got[i]?.toString(16).padStart(2, '0')}, expected 0x${want[i]?.toString(16).padStart(2, '0')}`);
-}
-
-function aligned(p: Addr, what: string): void {
-  expect(isAligned(p), `${what} returned ${hex(p)}, which is not 16-byte aligned (CPython 3.11 on x86-64 aligns every block to 16)`);
-}
-
-function nonNull(p: Addr, what: string, rule: string): void {
-  expect(p !== 0, `${what} returned NULL; expected ${rule}`);
-}
-
-function familyArb(features: ReadonlySet<Feature>): fc.Arbitrary<Family> {
-  return fc.constantFrom(...familiesOf(features));
-}
-
-const needsObjects = (f: ReadonlySet<Feature>): string | null => (f.has('objects') ? null : 'the implementation does not declare "objects"');
-
-async function newType(ctx: PlainContext, basicsize: number, itemsize: number, heap: boolean): Promise<{ t: Addr; r0: bigint }> {
-  const t = await ctx.impl.newType(basicsize, itemsize, heap);
-  return { t, r0: await ctx.impl.typeRefcnt(t) };
-}
-
-async function refDelta(ctx: PlainContext, t: Addr, r0: bigint): Promise<bigint> {
-  return (await ctx.impl.typeRefcnt(t)) - r0;
-}
-
-async function checkHeader(ctx: PlainContext, p: Addr, t: Addr, itemsize: number, nitems: bigint, what: string): Promise<void> {
-  const h = await ctx.impl.objectHeader(p);
-  expect(h.refcnt === 1n, `${what}: ob_refcnt is ${h.refcnt}, expected 1`);
-  expect(h.type === t, `${what}: ob_type is ${hex(h.type)}, expected the type ${hex(t)}`);
-  if (itemsize > 0) {
-    expect(h.size !== undefined, `${what}: object_header has no "size" for a type with itemsize ${itemsize}`);
-    expect(h.size === nitems, `${what}: ob_size is ${h.size}, expected ${nitems}`);
-  }
-}
-
-function expectMemoryError(r: ObjResult, what: string): void {
-  expect(r.ptr === 0, `${what} returned ${hex(r.ptr)}, expected NULL with MemoryError`);
-  expect(r.exception === 'MemoryError', `${what} returned NULL with exception ${r.exception ?? '(none)'}, expected MemoryError`);
-}
-
-// ---- the properties -------------------------------------------------------
+// ---- allocation in each family --------------------------------------------
 
 type ZeroKind = 'malloc' | 'calloc(0, n)' | 'calloc(n, 0)' | 'realloc(NULL, 0)' | 'realloc(p, 0)';
 
@@ -273,6 +184,8 @@ export const reallocContents: PlainProperty<{ api: Family; calloc: boolean; n0: 
   },
 };
 
+// ---- objects and the size formulas ----------------------------------------
+
 export const objectInit: PlainProperty<{ basicsize: number; itemsize: number; heap: boolean; how: 'new' | 'init'; nitems: number }> = {
   name: 'object-init',
   title: 'after PyObject_New/NewVar/Init/InitVar: ob_refcnt 1, ob_type the type, ob_size n; a heap type gains one reference, a static type none; PyObject_Del gives none back',
@@ -416,112 +329,6 @@ export const sizeFormulas: PlainProperty<{ basicsize: number; itemsize: number; 
     const d = await refDelta(ctx, t, r0);
     expect(d === (heap ? 1n : 0n), `${what}: the type's refcount changed by ${d}, expected ${heap ? 1 : 0}`);
     await ctx.impl.objectDel(r.ptr);
-  },
-};
-
-type MisuseKind = 'wrong-family-free' | 'wrong-family-realloc' | 'overrun' | 'underrun';
-
-/** The report span the protocol compares: "Debug memory block at address" .. the Fatal line. */
-export function reportSpan(stderr: string): string | null {
-  const start = stderr.indexOf('Debug memory block at address');
-  if (start < 0) return null;
-  const fatal = stderr.indexOf('Fatal Python error:', start);
-  if (fatal < 0) return null;
-  const nl = stderr.indexOf('\n', fatal);
-  return stderr.slice(start, nl < 0 ? undefined : nl);
-}
-
-/** Addresses (5+ hex digits after 0x) masked; byte values such as 0xfd stay. */
-export function maskAddresses(text: string): string {
-  return text.replace(/0x[0-9a-f]{5,}/g, '0x…');
-}
-
-export interface MisuseInput { kind: MisuseKind; api: Family; via: Family; size: number; at: number; value: number }
-
-/** The misuse as requests, after `malloc(api, size)` returned p. */
-function misuseSteps(m: MisuseInput, p: Addr): { pre: Request[]; fatal: Request } {
-  const ptr = encodeAddr(p);
-  switch (m.kind) {
-    case 'wrong-family-free': return { pre: [], fatal: { op: 'free', api: m.via, ptr } };
-    case 'wrong-family-realloc': return { pre: [], fatal: { op: 'realloc', api: m.via, ptr, size: encodeInt(m.size + 8) } };
-    case 'overrun':
-    case 'underrun': {
-      const offset = m.kind === 'overrun' ? m.size + m.at : -m.at;
-      return { pre: [{ op: 'write', ptr, offset: encodeInt(offset), bytes: encodeBytes(Uint8Array.of(m.value)) }], fatal: { op: 'free', api: m.api, ptr } };
-    }
-  }
-}
-
-/** CPython's report for the misuse, from our debug-hook model (src/debug). */
-export async function expectedReport(m: MisuseInput): Promise<string> {
-  const model = new ModelImplementation({ mode: 'debug' });
-  const p = await model.malloc(m.api, BigInt(m.size));
-  const { pre, fatal } = misuseSteps(m, p);
-  for (const r of pre) if (r.op === 'write') await model.write(p, Number(r.offset), Uint8Array.of(m.value));
-  try {
-    if (fatal.op === 'free') await model.free(fatal.api, p);
-    else if (fatal.op === 'realloc') await model.realloc(fatal.api, p, BigInt(m.size + 8));
-  } catch (e) {
-    if (e instanceof ImplementationAborted) return e.stderr;
-    throw e;
-  }
-  throw new Error(`the debug model did not stop on ${m.kind}`);
-}
-
-function describeMisuse(m: MisuseInput): string {
-  switch (m.kind) {
-    case 'wrong-family-free': return `a block from ${call(m.api, 'Malloc', m.size)} released with ${NAMES[m.via]}Free`;
-    case 'wrong-family-realloc': return `a block from ${call(m.api, 'Malloc', m.size)} resized with ${NAMES[m.via]}Realloc`;
-    case 'overrun': return `byte 0x${m.value.toString(16)} written at p+${m.size + m.at} (past the end of ${m.size} bytes), then released`;
-    case 'underrun': return `byte 0x${m.value.toString(16)} written at p-${m.at} (before the block), then released`;
-  }
-}
-
-export const misuse: PlainProperty<MisuseInput> = {
-  name: 'misuse',
-  title: "under debug hooks, a release through the wrong family or after a write past either end stops the process with CPython's report",
-  skip: (f) => (f.has('debug') ? null : 'only for implementations that declare "debug"'),
-  freshProcess: true,
-  quietStderr: true,
-  arbitrary: (f) => {
-    const fams = familiesOf(f);
-    const base = fc.record({
-      kind: fc.constantFrom<MisuseKind>(...(fams.length > 1 ? ['wrong-family-free', 'wrong-family-realloc'] as const : []), 'overrun', 'underrun'),
-      api: fc.constantFrom(...fams),
-      via: fc.constantFrom(...fams),
-      size: fc.integer({ min: 1, max: 64 }),
-      at: fc.integer({ min: 0, max: 8 }),
-      value: fc.integer({ min: 0, max: 255 }),
-    });
-    // Keep only real misuse: another family; a byte that is not FORBIDDENBYTE (nor, at
-    // the API id byte p-8, the family's own letter).
-    return base.map((m) => {
-      const via = m.via !== m.api ? m.via : fams[(fams.indexOf(m.api) + 1) % fams.length];
-      const at = m.kind === 'underrun' ? Math.max(1, m.at) : Math.min(7, m.at);
-      let value = m.value === 0xfd ? 0 : m.value;
-      if (m.kind === 'underrun' && at === 8 && value === m.api.charCodeAt(0)) value = 0;
-      return { ...m, via, at, value };
-    });
-  },
-  async run(ctx, m) {
-    const p = await ctx.impl.malloc(m.api, BigInt(m.size));
-    nonNull(p, call(m.api, 'Malloc', m.size), 'a block');
-    const { pre, fatal } = misuseSteps(m, p);
-    for (const r of pre) await ctx.impl.request(r);
-    const what = describeMisuse(m);
-    const out = await ctx.impl.expectAbort(fatal);
-    if (out.answered !== null) fail(`${what}: the implementation went on (answered ${JSON.stringify(out.answered)}); expected the debug hooks to abort the process with a fatal error`);
-    expect(isAbort(out.exit), `${what}: the process ended with ${out.exit === null ? 'no exit' : describeExit(out.exit)}, expected SIGABRT (status 134)`);
-    const want = reportSpan(await expectedReport(m))!;
-    const got = reportSpan(out.stderr);
-    if (got === null) fail(`${what}: stderr has no "Debug memory block at address … Fatal Python error:" report; expected:\n${maskAddresses(want)}\n  got (stderr tail):\n${out.stderr.split('\n').slice(-8).join('\n')}`);
-    const [g, w] = [maskAddresses(got), maskAddresses(want)];
-    if (g !== w) {
-      const gl = g.split('\n');
-      const wl = w.split('\n');
-      const i = wl.findIndex((l, k) => l !== gl[k]);
-      fail(`${what}: the report differs from CPython's at line ${i + 1}:\n    expected: ${JSON.stringify(wl[i])}\n    observed: ${JSON.stringify(gl[i] ?? '(missing)')}`);
-    }
   },
 };
 

@@ -5,14 +5,8 @@
  * pymalloc's placement is a pure function of the request sequence, the arena bases mmap
  * returned and the results of its own RAW calls. The first comes from the trace's
  * top-level MEM/OBJ lines; the other two from the nested (`^`) lines of each group, which
- * ReplayOS serves to the model in order. ReplayOS also checks that the model asks for
- * exactly the recorded nested calls (same kind, same arguments, same order, none missing,
- * none extra): a difference there is a replay mismatch like a wrong address.
- *
- * The model reaches ReplayOS through Runtime's RAW domain, the "malloc" allocator, which
- * turns a 0-byte RAW request into malloc(1) / calloc(1, 1) / realloc(p, 1) (fact sheet
- * 2.3). The trace records RAW calls at the domain level, so ReplayOS maps the recorded
- * arguments the same way before comparing.
+ * ReplayOS (replay-os.ts) serves to the model in order and checks as it goes: a nested
+ * call the trace did not record is a replay mismatch like a wrong address.
  *
  * Not pymalloc, skipped after validation by the reader: top-level RAW lines (the RAW
  * domain's own callers) and top-level 16 KiB `A`/`X` lines (frame data-stack chunks that
@@ -20,21 +14,25 @@
  *
  * With statistics (PYTRACE_STATS), at every `# mark …` and `# phase after-runmain` line
  * our _PyObject_DebugMallocStats text must equal the recorded section byte for byte.
+ *
+ * This module is the driver: the statistics file, the Replayer that feeds events to the
+ * model and compares, and replayTrace. Mismatch reports and their state dump are in
+ * mismatch-report.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Runtime } from '../domains/runtime.ts';
-import { SLOT_SIZE } from '../memory/address-space.ts';
-import type { ArenaAllocator, LibC, OS } from '../memory/os.ts';
-import { INDEX2SIZE, NUMBLOCKS, POOL_SIZE } from '../pymalloc/constants.ts';
-import {
-  NIL, poolOf, type PymallocState, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_SZIDX, PH_WORDS,
-} from '../pymalloc/state.ts';
+import type { PymallocState } from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
+import { dumpState, eventAddresses, firstDifference, type ReplayMismatch, requestClass } from './mismatch-report.ts';
 import {
   type AllocEvent, type CallEvent, formatEvent, forEachTraceEvent, isGzip, type TraceEvent,
   TraceFormatError, type TraceHeader, type TraceSource,
 } from './reader.ts';
+import { NestedCallMismatch, ReplayOS } from './replay-os.ts';
+
+export { dumpState, type MismatchKind, type ReplayMismatch } from './mismatch-report.ts';
+export { NestedCallMismatch, ReplayOS } from './replay-os.ts';
 
 const hex = (a: number): string => a.toString(16);
 
@@ -44,122 +42,6 @@ export class ReplayInputError extends Error {
     super(`line ${line}: ${reason}`);
     this.name = 'ReplayInputError';
   }
-}
-
-/** Thrown inside a model call when it asks ReplayOS for something the trace did not record. */
-export class NestedCallMismatch extends Error {
-  constructor(readonly reason: string, readonly expected: string, readonly actual: string) {
-    super(reason);
-    this.name = 'NestedCallMismatch';
-  }
-}
-
-export type MismatchKind = 'result' | 'nested' | 'stats' | 'blocks' | 'model-error';
-
-export interface ReplayMismatch {
-  kind: MismatchKind;
-  /** Trace line of the MEM/OBJ event (or of the checkpoint comment). */
-  line: number;
-  /** The trace line's text. */
-  event: string;
-  reason: string;
-  expected: string;
-  actual: string;
-  /** A short dump of the model's allocator state after the failing call. */
-  dump: string;
-}
-
-// ---------------------------------------------------------------------------------------
-// ReplayOS
-
-/**
- * The OS below the model during a replay. Before each MEM/OBJ call the replayer loads the
- * call's nested lines with expect(); the model's arena and C-library calls consume them in
- * order and get the recorded results.
- */
-export class ReplayOS implements OS {
-  private expected: AllocEvent[] = [];
-  private next = 0;
-  /** Nested calls served so far, over the whole replay. */
-  served = 0;
-
-  readonly arenas: ArenaAllocator = {
-    alloc: (size: number): number => {
-      const e = this.take(`A <addr> ${size} ^ (arena alloc of ${size} bytes)`);
-      if (e.kind !== 'A' || e.size !== size) this.differ(e, `A <addr> ${size} ^ (arena alloc of ${size} bytes)`);
-      return (e as { addr: number }).addr;
-    },
-    free: (addr: number, size: number): void => {
-      const want = `X ${hex(addr)} ${size} ^ (arena free)`;
-      const e = this.take(want);
-      if (e.kind !== 'X' || e.addr !== addr || e.size !== size) this.differ(e, want);
-    },
-  };
-
-  readonly libc: LibC = {
-    malloc: (n: number): number => {
-      const want = `m r ${n} <result> ^ (libc malloc(${n}))`;
-      const e = this.take(want);
-      if (e.kind !== 'm' || e.domain !== 'r' || nz(e.size) !== n) this.differ(e, want);
-      return (e as { result: number }).result;
-    },
-    calloc: (nelem: number, elsize: number): number => {
-      const want = `c r ${nelem} ${elsize} <result> ^ (libc calloc(${nelem}, ${elsize}))`;
-      const e = this.take(want);
-      if (e.kind !== 'c' || e.domain !== 'r') this.differ(e, want);
-      const zero = e.nelem === 0 || e.elsize === 0;
-      if ((zero ? 1 : e.nelem) !== nelem || (zero ? 1 : e.elsize) !== elsize) this.differ(e, want);
-      return e.result;
-    },
-    realloc: (p: number, n: number): number => {
-      const want = `r r ${hex(p)} ${n} <result> ^ (libc realloc(${hex(p)}, ${n}))`;
-      const e = this.take(want);
-      if (e.kind !== 'r' || e.domain !== 'r' || e.ptr !== p || nz(e.size) !== n) this.differ(e, want);
-      return (e as { result: number }).result;
-    },
-    free: (p: number): void => {
-      const want = `f r ${hex(p)} ^ (libc free)`;
-      const e = this.take(want);
-      if (e.kind !== 'f' || e.domain !== 'r' || e.ptr !== p) this.differ(e, want);
-    },
-  };
-
-  /** Load the nested lines of the next MEM/OBJ call. */
-  expect(nested: AllocEvent[]): void {
-    this.expected = nested;
-    this.next = 0;
-  }
-
-  /** After the call: every recorded nested line must have been asked for. */
-  checkDone(): void {
-    if (this.next < this.expected.length) {
-      const e = this.expected[this.next];
-      throw new NestedCallMismatch(
-        `the model made ${this.next} nested call(s) but the trace records ${this.expected.length}; line ${e.line} was not asked for`,
-        `line ${e.line}: ${formatEvent(e)}`, '(no further call)');
-    }
-    this.expected = [];
-    this.next = 0;
-  }
-
-  private take(want: string): AllocEvent {
-    if (this.next >= this.expected.length) {
-      throw new NestedCallMismatch(
-        `the model made a nested call the trace does not record (it records ${this.expected.length} for this call)`,
-        '(no nested call)', want);
-    }
-    this.served++;
-    return this.expected[this.next++];
-  }
-
-  private differ(e: AllocEvent, want: string): never {
-    throw new NestedCallMismatch(`nested call ${this.next} differs from trace line ${e.line}`, `line ${e.line}: ${formatEvent(e)}`, want);
-  }
-}
-
-/** What the "malloc" allocator passes to the C library for a RAW size. */
-function nz(n: number): number {
-  return n === 0 ? 1 : n;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -208,76 +90,6 @@ export function readStatsFile(path: string): StatsSection[] {
 /** A trace comment that has a statistics checkpoint. */
 export function isCheckpoint(text: string): boolean {
   return text.startsWith('mark ') || text === 'phase after-runmain' || text.startsWith('phase after-runmain ');
-}
-
-/** First differing line of two texts, for messages. */
-function firstDifference(expected: string, actual: string): { index: number; expected: string; actual: string } {
-  const a = expected.split('\n');
-  const b = actual.split('\n');
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return { index: i, expected: a[i] ?? '(end of section)', actual: b[i] ?? '(end of text)' };
-  }
-  return { index: -1, expected: '', actual: '' };
-}
-
-// ---------------------------------------------------------------------------------------
-// State dump
-
-/** A short description of the model's allocator state, for mismatch reports. */
-export function dumpState(s: PymallocState, addrs: number[], sizeClass = -1): string {
-  const out: string[] = [];
-  const usable: string[] = [];
-  let n = 0;
-  for (let a = s.usable_arenas; a !== NIL && n < 1000; a = s.nextarena[a], n++) {
-    if (n < 12) usable.push(`#${a} ${hex(s.address[a])} nfreepools=${s.nfreepools[a]}/${s.ntotalpools[a]}`);
-  }
-  out.push(`arenas: ${s.narenas_currently_allocated} allocated (total ${s.ntimes_arena_allocated}, highwater ${s.narenas_highwater}), vector of ${s.maxarenas}`);
-  out.push(`usable_arenas (head first): ${n === 0 ? '(empty)' : usable.join(', ') + (n > 12 ? `, ... (${n} in all)` : '')}`);
-  if (sizeClass >= 0 && sizeClass < 32) {
-    const head = s.ph[sizeClass * PH_WORDS + PH_NEXTPOOL];
-    let len = 0;
-    for (let p = head; p !== sizeClass && len < 100000; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) len++;
-    out.push(`usedpools[${sizeClass}] (${INDEX2SIZE(sizeClass)} B): ${head === sizeClass ? 'empty' : `head pool ${hex(poolAddress(s, head))}, ${len} pool(s)`}`);
-  }
-  const seen = new Set<number>();
-  for (const addr of addrs) {
-    if (addr === 0 || seen.has(addr)) continue;
-    seen.add(addr);
-    out.push(`${hex(addr)}: ${describeAddress(s, addr)}`);
-  }
-  return out.join('\n');
-}
-
-function poolAddress(s: PymallocState, pool: number): number {
-  const ao = Math.floor((pool - 32) * POOL_SIZE / SLOT_SIZE);
-  return s.space.slotBase[ao] + ((pool - 32) * POOL_SIZE - ao * SLOT_SIZE);
-}
-
-function describeAddress(s: PymallocState, addr: number): string {
-  const ao = s.tree.arenaOf(addr);
-  if (ao < 0) return 'not in any arena of the model';
-  const off = ao * SLOT_SIZE + (addr - s.space.slotBase[ao]);
-  const pool = poolOf(off);
-  const first = poolOf(ao * SLOT_SIZE + (s.address[ao] % POOL_SIZE !== 0 ? POOL_SIZE : 0));
-  const carvedEnd = poolOf(s.pool_address[ao]);
-  const where = `arena #${ao} ${hex(s.address[ao])}, pool ${hex(poolAddress(s, pool))} (#${pool - first} of ${s.ntotalpools[ao]})`;
-  if (pool < first) return `${where}: in the arena's alignment slack`;
-  if (pool >= carvedEnd) return `${where}: pool not carved yet (arena has carved ${carvedEnd - first})`;
-  const c = s.ph[pool * PH_WORDS + PH_SZIDX];
-  const size = c < 32 ? INDEX2SIZE(c) : 0;
-  let state: string;
-  if (s.ph[pool * PH_WORDS + PH_COUNT] === 0) state = 'empty (cached on freepools)';
-  else if (s.ph[pool * PH_WORDS + PH_FREEBLOCK] === 0) state = 'full';
-  else {
-    let k = 0;
-    for (let p = s.ph[c * PH_WORDS + PH_NEXTPOOL]; p !== c && p !== pool && k < 100000; p = s.ph[p * PH_WORDS + PH_NEXTPOOL]) k++;
-    state = `used, position ${k} on usedpools[${c}]`;
-  }
-  const inPool = (off % POOL_SIZE) - 48;
-  const block = size > 0 && inPool >= 0 && inPool % size === 0 ? `block ${inPool / size}` : 'not on the block grid';
-  const fb = s.ph[pool * PH_WORDS + PH_FREEBLOCK] === 0 ? '0' : hex(poolAddress(s, poolOf(s.ph[pool * PH_WORDS + PH_FREEBLOCK])) + (s.ph[pool * PH_WORDS + PH_FREEBLOCK] % POOL_SIZE));
-  return `${where}: szidx=${c}${size ? ` (${size} B)` : ''} count=${s.ph[pool * PH_WORDS + PH_COUNT]}/${size ? NUMBLOCKS(c) : '?'} ${state}; `
-    + `freeblock=${fb} nextoffset=${s.ph[pool * PH_WORDS + PH_NEXTOFFSET]} maxnextoffset=${s.ph[pool * PH_WORDS + PH_MAXNEXTOFFSET]}; ${block}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -502,15 +314,6 @@ export class Replayer {
       ...(header !== undefined ? { header } : {}),
     };
   }
-}
-
-function eventAddresses(e: CallEvent): number[] {
-  return e.kind === 'r' || e.kind === 'f' ? [e.ptr] : [];
-}
-
-function requestClass(e: CallEvent): number {
-  const n = e.kind === 'c' ? e.nelem * e.elsize : e.kind === 'f' ? 0 : e.size;
-  return n >= 1 && n <= 512 ? (n - 1) >> 4 : -1;
 }
 
 /**
