@@ -54,6 +54,10 @@ describe('JSON reader: exact messages and positions', () => {
     ['"\\u12"', 'bad \\u escape at line 1 column 2'],
     ['[\n  1,\n  x]', 'expected a value, found "x" at line 3 column 3'],
     ['\r\n\t[1,\n\n ]', 'expected a value, found "]" at line 4 column 2'],
+    ['[#]', 'expected a value, found "#" at line 1 column 2'],
+    ['[ !]', 'expected a value, found "!" at line 1 column 3'],
+    ['[-a1]', 'bad number at line 1 column 2'],
+    ['"\\', 'bad escape in string at line 1 column 2'],
   ];
   for (const [text, msg] of CASES) {
     test(JSON.stringify(text), () => {
@@ -61,9 +65,16 @@ describe('JSON reader: exact messages and positions', () => {
     });
   }
 
-  test('nesting: 512 levels are read, 513 are refused at the innermost bracket', () => {
+  test('nesting: 512 levels are read, 513 are refused at the innermost bracket, in arrays and objects alike', () => {
     expect(parseJson(`${'['.repeat(512)}${']'.repeat(512)}`)).toBeInstanceOf(Array);
     expect(jsonError(`${'['.repeat(514)}${']'.repeat(514)}`)).toBe('nesting too deep at line 1 column 514');
+    // {"a": is 5 characters; the 513th value starts after 513 of them.
+    expect(parseJson(`${'{"a":'.repeat(512)}0${'}'.repeat(512)}`)).toBeTypeOf('object');
+    expect(jsonError(`${'{"a":'.repeat(513)}0${'}'.repeat(513)}`)).toBe(`nesting too deep at line 1 column ${5 * 513 + 1}`);
+  });
+
+  test('the error class is named', () => {
+    expect(new JsonSyntaxError('x').name).toBe('JsonSyntaxError');
   });
 
   test('every escape, literals, whitespace, and the last duplicate key wins', () => {
@@ -130,6 +141,8 @@ describe('scenario validator: exact messages', () => {
       `step 1 (free): "ptr" names "${'z'.repeat(58)}", which no earlier step bound with "as"`],
     ['lone low surrogate', '{"mode":"debug","steps":[{"op":"print","text":"a\\udc00"}]}', 1, 'step 1 (print): "text" is not valid Unicode (it has a lone surrogate)'],
     ['high surrogate then a letter', '{"mode":"debug","steps":[{"op":"print","text":"\\ud83dx"}]}', 1, 'step 1 (print): "text" is not valid Unicode (it has a lone surrogate)'],
+    ['a lone U+DFFF', '{"mode":"debug","steps":[{"op":"print","text":"\\udfff"}]}', 1, 'step 1 (print): "text" is not valid Unicode (it has a lone surrogate)'],
+    ['a high surrogate before a character above the low range', '{"mode":"debug","steps":[{"op":"print","text":"\\ud800\\ue000"}]}', 1, 'step 1 (print): "text" is not valid Unicode (it has a lone surrogate)'],
     ['high surrogate at the end', '{"mode":"debug","steps":[{"op":"print","text":"x\\udbff"}]}', 1, 'step 1 (print): "text" is not valid Unicode (it has a lone surrogate)'],
     ['JSON error inside', '{"mode":"debug","steps":[}', null, 'not JSON: expected a value, found "}" at line 1 column 26'],
   ];
@@ -154,6 +167,15 @@ describe('scenario validator: exact messages', () => {
       { op: 'poke', ptr: 'd', offset: -1n, value: 7 },
       { op: 'free', api: 'r', ptr: 'd' },
     ]);
+  });
+
+  test('surrogate pairs at the edges of both ranges, and characters just outside them, are valid text', () => {
+    for (const [escaped, text] of [
+      ['\\ud800\\udc00', '\u{10000}'], ['\\udbff\\udfff', '\u{10ffff}'], ['\\ud7ff\\ue000x', '\ud7ff\ue000x'], ['\\uff58x', '\uff58x'], ['ab', 'ab'],
+    ]) {
+      const s = parseScenario(`{"mode":"debug","steps":[{"op":"print","text":"${escaped}"}]}`);
+      expect(s.steps).toEqual([{ op: 'print', text }]);
+    }
   });
 
   test('a name is bound only after its step: a step cannot use its own "as"', () => {
