@@ -35,6 +35,7 @@ const MAX_REQUEST = PY_SSIZE_T_MAX_BIG - EXTRA;
 
 /** nbytes > PY_SSIZE_T_MAX - 24, exactly (a double above 2^53 is an exact integer). */
 function tooLarge(n: number): boolean {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: sizes are integers, and for an integer BigInt(n) > MAX_REQUEST already implies n >= 2^53 (the first test only keeps fractions away from BigInt), so that test -> true and `n > 2 ** 53` change nothing; MAX_REQUEST = 2^63 - 25 is no double, so `>=` is `>` (the other mutants of this line, among them `n < 2 ** 53`, `<=` and false, are caught by properties/debug/inner.test.ts, but share the mutator names)
   return n >= 2 ** 53 && BigInt(n) > MAX_REQUEST;
 }
 
@@ -76,6 +77,7 @@ export class DebugAllocator implements Allocator {
     this.checkReuse(func, base, total);
     const data = base + HEADER_BYTES;
     this.decorate(base, nbytes);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with nbytes 0 the fill covers 0 bytes and stores nothing, like memset(data, CLEANBYTE, 0) (the other mutants of this line are caught, but share the mutator names)
     if (nbytes > 0 && !useCalloc) this.space.fill(data, nbytes, CLEANBYTE);
     this.table.allocated(data, base, base + total, this.api, this.inner);
     return data;
@@ -123,6 +125,7 @@ export class DebugAllocator implements Allocator {
       if (tooLarge(n)) return 0;
       // Mark the header, the trailer and up to ERASED_SIZE bytes at each end as dead,
       // keeping a copy of the erased data.
+      // Stryker disable next-line EqualityOperator: at original == 128 both branches erase the same 152 bytes (p-16 .. p+64 and p+64 .. p+136) and restore the same bytes (`>` is caught, but shares the mutator name)
       if (original <= 2n * BigInt(ERASED_SIZE)) {
         saveHead = read(s, BigInt(p), Number(original));
         fill(s, BigInt(head), original + EXTRA, DEADBYTE);
@@ -154,6 +157,7 @@ export class DebugAllocator implements Allocator {
     try {
       writeSizeT(s, BigInt(base), nbytes);
       s.store8(base + SST, this.apiByte);
+      // Stryker disable next-line ArithmeticOperator: 9 pad bytes instead of 7 also set data[0] and data[1], which the trailer, the restore or the growth fill (together data[0 .. N+8)) rewrite before realloc returns; after a fault the process is dead (the other ArithmeticOperator mutants of this line are caught, but share the mutator name)
       s.fill(base + SST + 1, SST - 1, FORBIDDENBYTE);
       fill(s, add64(data, nbytes), BigInt(SST), FORBIDDENBYTE);
 
@@ -163,6 +167,7 @@ export class DebugAllocator implements Allocator {
       } else {
         const i = original - BigInt(ERASED_SIZE);
         write(s, BigInt(data), saveHead.subarray(0, Number(minBig(nbytes, BigInt(ERASED_SIZE)))));
+        // Stryker disable next-line EqualityOperator: at nbytes == i the tail copy is of 0 bytes (`<=` is caught, but shares the mutator name)
         if (nbytes > i) write(s, add64(data, i), saveTail.subarray(0, Number(minBig(nbytes - i, BigInt(ERASED_SIZE)))));
       }
     } catch (e) {
@@ -171,6 +176,7 @@ export class DebugAllocator implements Allocator {
     if (r === 0) return 0;
 
     // Growing: mark the new memory clean.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: for nbytes <= original the fill length n - original is <= 0 and stores nothing (false and `<=` are caught, but share the mutator names)
     if (nbytes > original) s.fill(data + Number(original), n - Number(original), CLEANBYTE);
 
     if (r === head) this.table.resized(p, base, base + total);
@@ -242,6 +248,7 @@ export class DebugAllocator implements Allocator {
     if (!(e instanceof SegvError)) return e;
     let before = e.partial;
     if (before !== '' && !before.endsWith('\n')) before += '\n';
+    // Stryker disable next-line StringLiteral: p is a block these hooks decorated with checked stores, so its header at p-16 is mapped and the read below never faults; '?' is never printed
     let claimed = '?';
     try {
       claimed = readSizeT(this.space, add64(p, -HEADER_BYTES)).toString();
@@ -253,6 +260,7 @@ export class DebugAllocator implements Allocator {
 }
 
 function minBig(a: bigint, b: bigint): bigint {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: each result only bounds subarray(0, x) of a buffer no longer than b, and subarray clamps, so always returning a changes nothing; `<=` differs only at a == b (false and `>=` are caught, but share the mutator names)
   return a < b ? a : b;
 }
 
@@ -264,6 +272,7 @@ export function neverReturnedMessage(op: 'free' | 'realloc', p: number): string 
 
 export function freedBlockMessage(op: 'free' | 'realloc', r: BlockRecord): string {
   const P = formatPointer(r.p);
+  // Stryker disable next-line EqualityOperator: writtenAt is -1 or an address inside a freed block, at least USER_SPACE_LOW, never 0 (`<` is caught, but shares the mutator name)
   if (r.writtenAt >= 0) {
     return `use after free: the block at p=${P} was written at ${relative(r.writtenAt, r.p)} after it was freed by ${r.freedBy}, then ${op === 'free' ? 'freed again' : 'passed to realloc'}`;
   }
