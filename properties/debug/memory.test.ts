@@ -131,6 +131,25 @@ describe('SegvError', () => {
   });
 });
 
+describe('SegvError.faultAt: the first address that faults, going upwards', () => {
+  test('an access that starts outside faults at its start; one that starts inside faults at HIGH', () => {
+    expect(new SegvError(LOW - 1n, 1n, false).faultAt).toBe(LOW - 1n);
+    expect(new SegvError(0n, 8n, true).faultAt).toBe(0n);
+    expect(new SegvError(HIGH, 1n, false).faultAt).toBe(HIGH);
+    expect(new SegvError((1n << 64n) - 1n, 1n, true).faultAt).toBe((1n << 64n) - 1n);
+    expect(new SegvError(LOW, HIGH, true).faultAt).toBe(HIGH);
+    expect(new SegvError(HIGH - 1n, 2n, false).faultAt).toBe(HIGH);
+    expect(new SegvError(0x7f0000000000n, 1n << 60n, true).faultAt).toBe(HIGH);
+  });
+
+  test('as thrown by fill: a memset from inside the range past its end', () => {
+    const s = new AddressSpace();
+    const e = segvOf(() => fill(s, HIGH - 16n, 17n, 0xdd));
+    expect(e.addr).toBe(HIGH - 16n);
+    expect(e.faultAt).toBe(HIGH);
+  });
+});
+
 describe('load8 / store8', () => {
   test('bytes at both edges of the range read back', () => {
     const s = new AddressSpace();

@@ -117,7 +117,7 @@ export class DebugAllocator implements Allocator {
     this.checkOwner(FUNC_REALLOC, p, 'Realloc');
     const s = this.space;
     const head = p - HEADER_BYTES;
-    let original: bigint;
+    let original: bigint | undefined;
     let saveHead: Uint8Array;
     let saveTail: Uint8Array | null = null;
     try {
@@ -137,7 +137,8 @@ export class DebugAllocator implements Allocator {
         fill(s, add64(tail, -ERASED_SIZE), BigInt(ERASED_SIZE + EXTRA_BYTES - HEADER_BYTES), DEADBYTE);
       }
     } catch (e) {
-      throw this.segvFatal(FUNC_REALLOC, p, e);
+      // The erase may already have overwritten the size field: report the value read.
+      throw this.segvFatal(FUNC_REALLOC, p, e, original);
     }
 
     // Resize and add decorations.
@@ -244,10 +245,11 @@ export class DebugAllocator implements Allocator {
   }
 
   /** A SegvError (an access outside mapped memory) becomes a fatal error; others pass. */
-  private segvFatal(func: string, p: number, e: unknown): unknown {
+  private segvFatal(func: string, p: number, e: unknown, sizeField?: bigint): unknown {
     if (!(e instanceof SegvError)) return e;
     let before = e.partial;
     if (before !== '' && !before.endsWith('\n')) before += '\n';
+    if (sizeField !== undefined) return new FatalError(func, badSizeMessage(p, sizeField.toString(), e.faultAt), before);
     // Stryker disable next-line StringLiteral: p is a block these hooks decorated with checked stores, so its header at p-16 is mapped and the read below never faults; '?' is never printed
     let claimed = '?';
     try {
@@ -255,7 +257,7 @@ export class DebugAllocator implements Allocator {
     } catch {
       // the header itself is unreadable; keep '?'
     }
-    return new FatalError(func, badSizeMessage(p, claimed, e.addr), before);
+    return new FatalError(func, badSizeMessage(p, claimed, e.faultAt), before);
   }
 }
 

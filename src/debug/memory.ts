@@ -17,8 +17,16 @@ export class SegvError extends Error {
   /** stderr text the interrupted function had already written (a partial dump). */
   partial = '';
 
+  /**
+   * The first address of the access that lies outside mapped memory, as a process going
+   * upwards from addr would meet it: addr itself, or USER_SPACE_HIGH when the access
+   * starts inside and runs past the end.
+   */
+  readonly faultAt: bigint;
+
   constructor(readonly addr: bigint, readonly length: bigint, readonly write: boolean) {
     super(`${write ? 'write' : 'read'} of ${length} byte(s) at 0x${addr.toString(16)} is outside mapped memory`);
+    this.faultAt = mapped(addr, 1n) ? HIGH : addr;
   }
 }
 
