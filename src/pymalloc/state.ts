@@ -106,13 +106,9 @@ export class PymallocState {
     this.nextarena = grow(this.nextarena, n, NIL);
     this.prevarena = grow(this.prevarena, n, NIL);
     const np = NB_SMALL_SIZE_CLASSES + n * SLOT_POOLS;
+    // New headers stay zero: new_arena initialises every pool header of its slot.
     const ph = new Int32Array(np * PH_WORDS);
     ph.set(this.ph);
-    // Stryker disable next-line EqualityOperator: entry np is past the array; writes there are dropped
-    for (let p = this.ph.length / PH_WORDS; p < np; p++) {
-      ph[p * PH_WORDS + PH_NEXTPOOL] = NIL;
-      ph[p * PH_WORDS + PH_PREVPOOL] = NIL;
-    }
     this.ph = ph;
   }
 }
