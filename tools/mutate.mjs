@@ -5,10 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const config = process.argv[2] ?? 'stryker.conf.json';
+// usage: node tools/mutate.mjs [CONFIG] [-- STRYKER_ARGS...], e.g. `npm run mutate:debug -- --force`
+// (--force: ignore the incremental file and test every mutant again).
+const args = process.argv.slice(2);
+const config = args[0] !== undefined && !args[0].startsWith('-') ? args.shift() : 'stryker.conf.json';
+const strykerArgs = args.filter((a) => a !== '--');
 const reportFile = JSON.parse(readFileSync(config, 'utf8')).jsonReporter.fileName;
 const t0 = Date.now();
-const r = spawnSync('npx', ['stryker', 'run', config], { stdio: 'inherit', env: { ...process.env, OBJIMPL_MUTATION: config === 'stryker.conf.json' ? '1' : '0' } });
+const r = spawnSync('npx', ['stryker', 'run', config, ...strykerArgs], { stdio: 'inherit', env: { ...process.env, OBJIMPL_MUTATION: config === 'stryker.conf.json' ? '1' : '0' } });
 const minutes = ((Date.now() - t0) / 60000).toFixed(1);
 let report;
 try {
