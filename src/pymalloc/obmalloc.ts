@@ -32,6 +32,7 @@ export class Pymalloc {
     const pool = ph[c * PH_WORDS + PH_NEXTPOOL];
     if (pool !== c) {
       const h = pool * PH_WORDS;
+      // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
       ph[h + PH_COUNT]++;
       const bp = ph[h + PH_FREEBLOCK];
       const next = getLink(s, pool, bp);
@@ -48,6 +49,7 @@ export class Pymalloc {
     const pool = take_pool(s);
     if (pool === NIL) return 0;
     make_sole_used(s, pool, c);
+    // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
     s.ph[pool * PH_WORDS + PH_COUNT] = 1;
     if (s.ph[pool * PH_WORDS + PH_SZIDX] === c) {
       // A cached empty pool of the same class: its free list is still valid.
@@ -92,11 +94,13 @@ export class Pymalloc {
     const lastfree = ph[h + PH_FREEBLOCK];
     setLink(s, pool, off, lastfree);
     ph[h + PH_FREEBLOCK] = off;
+    // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
     ph[h + PH_COUNT]--;
     if (lastfree === 0) {
       insert_to_usedpool(s, pool);
       return;
     }
+    // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
     if (ph[h + PH_COUNT] !== 0) return;
     this.insert_to_freepool(pool);
   }
@@ -170,6 +174,7 @@ export class Pymalloc {
       if (s.address[ao] === 0) continue;
       const first = poolOf(ao * SLOT_SIZE + (s.address[ao] % POOL_SIZE !== 0 ? POOL_SIZE : 0));
       const end = poolOf(s.pool_address[ao]);
+      // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
       for (let pool = first; pool < end; pool++) n += s.ph[pool * PH_WORDS + PH_COUNT];
     }
     return n;

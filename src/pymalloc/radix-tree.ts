@@ -51,15 +51,18 @@ export class RadixTree {
     const i1 = hi >>> 17;
     let m = this.root[i1];
     if (m === 0) {
+      // Stryker disable next-line ConditionalExpression: unmarking visits only nodes that marking made, so a missing node is never met with create false (`true` is caught, but shares the mutator name)
       if (!create) return -1;
       if (this.raw.calloc(1, ARENA_MAP_MID_BYTES) === 0) return -1;
       m = ++this.arena_map_mid_count;
       this.mids = grown(this.mids, m * MID_LEN);
       this.root[i1] = m;
     }
+    // Stryker disable next-line ArithmeticOperator: arena addresses are x86-64 user space (below 2^47), which all share root index 0, so the only mid node is number 1 and (m - 1) is 0: `* MID_LEN` and `/ MID_LEN` agree (the other arithmetic mutants of this line are caught, but share the mutator name)
     const i2 = (m - 1) * MID_LEN + ((hi >>> 2) & (MID_LEN - 1));
     let b = this.mids[i2];
     if (b === 0) {
+      // Stryker disable next-line ConditionalExpression: as above, a missing bottom node is never met with create false (`true` is caught, but shares the mutator name)
       if (!create) return -1;
       if (this.raw.calloc(1, ARENA_MAP_BOT_BYTES) === 0) return -1;
       b = ++this.arena_map_bot_count;
@@ -76,10 +79,12 @@ export class RadixTree {
     const i3 = nHi + LEAF * botIndex(base);
     const tail = base % ARENA_SIZE;
     if (tail === 0) {
+      // Stryker disable next-line ArithmeticOperator: TAIL_HI is 0, so `- TAIL_HI` is `+ TAIL_HI`
       this.bots[i3 + TAIL_HI] = used ? -1 : 0;
       this.bots[i3 + IDX_HI] = arenaIndex;
       return true;
     }
+    // Stryker disable next-line ArithmeticOperator: TAIL_HI is 0, so `- TAIL_HI` is `+ TAIL_HI`
     this.bots[i3 + TAIL_HI] = used ? tail : 0;
     this.bots[i3 + IDX_HI] = arenaIndex;
     const next = base + ARENA_SIZE;
@@ -101,14 +106,18 @@ export class RadixTree {
   arenaOf(p: number): number {
     const hi = Math.floor(p * INV_TWO32);
     const m = this.root[hi >>> 17];
+    // Stryker disable next-line ConditionalExpression: without it the next index is negative; a typed array reads undefined there, every comparison below fails, and the result is -1 anyway (`true` is caught, but shares the mutator name)
     if (m === 0) return -1;
+    // Stryker disable next-line ArithmeticOperator: as in arena_map_get, (m - 1) is 0 for every address below 2^49, user space included (the other arithmetic mutants of this line are caught, but share the mutator name)
     const b = this.mids[(m - 1) * MID_LEN + ((hi >>> 2) & (MID_LEN - 1))];
+    // Stryker disable next-line ConditionalExpression: as above: a negative leaf index reads undefined, and the lookup still returns -1 (`true` is caught, but shares the mutator name)
     if (b === 0) return -1;
     const lo = p >>> 0;
     const leaf = ((b - 1) * BOT_LEN + (((hi & 3) << 12) | (lo >>> 20))) * LEAF;
     const t = lo & (ARENA_SIZE - 1);
     const bots = this.bots;
     if (t < bots[leaf + TAIL_LO]) return bots[leaf + IDX_LO];
+    // Stryker disable next-line ArithmeticOperator: TAIL_HI is 0, so `- TAIL_HI` is `+ TAIL_HI`
     const th = bots[leaf + TAIL_HI];
     if (t >= th && th !== 0) return bots[leaf + IDX_HI];
     return -1;

@@ -84,6 +84,7 @@ export class PymallocState {
     readonly tree: RadixTree,
   ) {
     // usedpools: every list starts empty, i.e. its sentinel points at itself.
+    // Stryker disable next-line EqualityOperator: `<=` also points pool index 32 (the first frame of slot 0) at itself, and new_arena resets that header before the pool can be used
     for (let c = 0; c < NB_SMALL_SIZE_CLASSES; c++) {
       this.ph[c * PH_WORDS + PH_NEXTPOOL] = c;
       this.ph[c * PH_WORDS + PH_PREVPOOL] = c;

@@ -55,6 +55,7 @@ export function collectMallocStats(s: PymallocState): MallocStats {
     }
     const end = poolOf(s.pool_address[i]);
     for (let p = poolOf(first); p < end; p++) {
+      // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
       const count = s.ph[p * PH_WORDS + PH_COUNT];
       if (count === 0) continue;
       const sz = s.ph[p * PH_WORDS + PH_SZIDX];
