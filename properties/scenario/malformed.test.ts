@@ -6,17 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { runCommand } from '../../src/cli/run.ts';
-import { parseScenario, ScenarioError } from '../../src/scenario/scenario.ts';
-
-function refusal(text: string | Uint8Array): ScenarioError {
-  try {
-    parseScenario(text);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-  throw new Error('accepted a malformed scenario');
-}
+import { parseScenario } from '../../src/scenario/scenario.ts';
+import { refusal } from './refusal.ts';
 
 const doc = (steps: unknown[], mode = 'debug'): string => JSON.stringify({ mode, steps });
 const m16 = { op: 'malloc', api: 'm', size: 16, as: 'p' };

@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { runCommand } from '../../src/cli/run.ts';
 import { JsonSyntaxError, parseJson } from '../../src/scenario/json.ts';
-import { parseScenario, ScenarioError } from '../../src/scenario/scenario.ts';
+import { parseScenario } from '../../src/scenario/scenario.ts';
+import { refusal } from './refusal.ts';
 
 function jsonError(text: string): string {
   try {
@@ -16,16 +17,6 @@ function jsonError(text: string): string {
     throw e;
   }
   throw new Error(`accepted ${JSON.stringify(text)}`);
-}
-
-function refusal(text: string | Uint8Array): ScenarioError {
-  try {
-    parseScenario(text);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-  throw new Error('accepted a malformed scenario');
 }
 
 describe('JSON reader: exact messages and positions', () => {
