@@ -12,51 +12,71 @@ import {
   N_ARENA_ALLOC, N_ARENA_FREE, N_CALLOC, N_FREE, N_MALLOC, N_REALLOC, OP_CALLOC, OP_FREE, OP_MALLOC, type Stream,
 } from './stream.ts';
 
-class StreamOS implements OS {
+/** Where the replay stands in the nested lines of the current call. */
+class Cursor {
   pos = 0;
   end = 0;
   bad = 0;
-  constructor(private readonly s: Stream) {}
-  private take(k: number): number {
+  constructor(readonly s: Stream) {}
+  take(k: number): number {
     const i = this.pos;
     if (i >= this.end || this.s.nkind[i] !== k) { this.bad++; return -1; }
     this.pos = i + 1;
     return i;
   }
-  readonly arenas: ArenaAllocator = {
-    alloc: (size) => {
-      const i = this.take(N_ARENA_ALLOC);
-      if (i < 0 || this.s.nb[i] !== size) { this.bad++; return 0; }
-      return this.s.na[i];
-    },
-    free: (addr, size) => {
-      const i = this.take(N_ARENA_FREE);
-      if (i < 0 || this.s.na[i] !== addr || this.s.nb[i] !== size) this.bad++;
-    },
-  };
-  readonly libc: LibC = {
-    malloc: (n) => {
-      const i = this.take(N_MALLOC);
-      if (i < 0 || (this.s.na[i] || 1) !== n) { this.bad++; return 0; }
-      return this.s.nres[i];
-    },
-    calloc: (ne, es) => {
-      const i = this.take(N_CALLOC);
-      if (i < 0) return 0;
-      const z = this.s.na[i] === 0 || this.s.nb[i] === 0;
-      if ((z ? 1 : this.s.na[i]) !== ne || (z ? 1 : this.s.nb[i]) !== es) { this.bad++; return 0; }
-      return this.s.nres[i];
-    },
-    realloc: (p, n) => {
-      const i = this.take(N_REALLOC);
-      if (i < 0 || this.s.nb[i] !== p || (this.s.na[i] || 1) !== n) { this.bad++; return 0; }
-      return this.s.nres[i];
-    },
-    free: (p) => {
-      const i = this.take(N_FREE);
-      if (i < 0 || this.s.na[i] !== p) this.bad++;
-    },
-  };
+}
+
+// Classes, not closures: every run's OS shares the same function objects, so the JIT's
+// call-target feedback stays valid from one run to the next (no deopt per run).
+class StreamArenas implements ArenaAllocator {
+  constructor(private readonly c: Cursor) {}
+  alloc(size: number): number {
+    const i = this.c.take(N_ARENA_ALLOC);
+    if (i < 0 || this.c.s.nb[i] !== size) { this.c.bad++; return 0; }
+    return this.c.s.na[i];
+  }
+  free(addr: number, size: number): void {
+    const i = this.c.take(N_ARENA_FREE);
+    if (i < 0 || this.c.s.na[i] !== addr || this.c.s.nb[i] !== size) this.c.bad++;
+  }
+}
+
+class StreamLibC implements LibC {
+  constructor(private readonly c: Cursor) {}
+  malloc(n: number): number {
+    const i = this.c.take(N_MALLOC);
+    if (i < 0 || (this.c.s.na[i] || 1) !== n) { this.c.bad++; return 0; }
+    return this.c.s.nres[i];
+  }
+  calloc(ne: number, es: number): number {
+    const i = this.c.take(N_CALLOC);
+    if (i < 0) return 0;
+    const s = this.c.s;
+    const z = s.na[i] === 0 || s.nb[i] === 0;
+    if ((z ? 1 : s.na[i]) !== ne || (z ? 1 : s.nb[i]) !== es) { this.c.bad++; return 0; }
+    return s.nres[i];
+  }
+  realloc(p: number, n: number): number {
+    const i = this.c.take(N_REALLOC);
+    const s = this.c.s;
+    if (i < 0 || s.nb[i] !== p || (s.na[i] || 1) !== n) { this.c.bad++; return 0; }
+    return s.nres[i];
+  }
+  free(p: number): void {
+    const i = this.c.take(N_FREE);
+    if (i < 0 || this.c.s.na[i] !== p) this.c.bad++;
+  }
+}
+
+class StreamOS implements OS {
+  readonly c: Cursor;
+  readonly arenas: ArenaAllocator;
+  readonly libc: LibC;
+  constructor(s: Stream) {
+    this.c = new Cursor(s);
+    this.arenas = new StreamArenas(this.c);
+    this.libc = new StreamLibC(this.c);
+  }
 }
 
 /** For experiments: a stream-serving OS. */
@@ -81,6 +101,7 @@ const API: readonly Api[] = ['m', 'o'];
  */
 export function fastReplay(s: Stream, space?: AddressSpace): FastResult {
   const os = new StreamOS(s);
+  const cur = os.c;
   space?.reset();
   const rt = new Runtime({ mode: 'pymalloc', os: () => os, space });
   const { kind, domain, a, b, ptr, res, nestStart, nops } = s;
@@ -89,9 +110,9 @@ export function fastReplay(s: Stream, space?: AddressSpace): FastResult {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < nops; i++) {
-    os.pos = nestStart[i];
-    os.end = nestStart[i + 1];
-    const bad = os.bad;
+    cur.pos = nestStart[i];
+    cur.end = nestStart[i + 1];
+    const bad = cur.bad;
     const api = API[domain[i]];
     const k = kind[i];
     let r = 0;
@@ -99,7 +120,7 @@ export function fastReplay(s: Stream, space?: AddressSpace): FastResult {
     else if (k === OP_FREE) rt.free(api, ptr[i]);
     else if (k === OP_CALLOC) r = rt.calloc(api, a[i], b[i]);
     else r = rt.realloc(api, ptr[i], a[i]);
-    if ((k !== OP_FREE && r !== res[i]) || os.pos !== os.end || os.bad !== bad) {
+    if ((k !== OP_FREE && r !== res[i]) || cur.pos !== cur.end || cur.bad !== bad) {
       mismatches++;
       if (first < 0) first = i;
     }

@@ -39,13 +39,7 @@ export class Runtime {
     this.os = (opts.os ?? modelOS)(this.space);
     this.mallocAllocator = new MallocAllocator(this.os.libc);
     // pymalloc calls the RAW domain through the public functions, so it sees hooks.
-    const raw: Allocator = {
-      malloc: (n) => this.PyMem_RawMalloc(n),
-      calloc: (a, b) => this.PyMem_RawCalloc(a, b),
-      realloc: (p, n) => this.PyMem_RawRealloc(p, n),
-      free: (p) => this.PyMem_RawFree(p),
-    };
-    this.pymalloc = createPymalloc(this.space, this.os.arenas, raw);
+    this.pymalloc = createPymalloc(this.space, this.os.arenas, new PublicRaw(this));
     const usePymalloc = this.mode !== 'malloc' && this.mode !== 'malloc_debug';
     const small: Allocator = usePymalloc ? this.pymalloc : this.mallocAllocator;
     this.domains = [this.mallocAllocator, small, small];
@@ -86,6 +80,19 @@ export class Runtime {
   free(api: Api, p: number): void {
     this.domains[domainOf(api)].free(p);
   }
+}
+
+/**
+ * pymalloc's view of the RAW domain: the public PyMem_Raw* functions of one runtime, so
+ * it sees hooks. A class rather than four closures: every runtime shares the same
+ * function objects, so the JIT can inline them at pymalloc's call sites.
+ */
+class PublicRaw implements Allocator {
+  constructor(private readonly rt: Runtime) {}
+  malloc(n: number): number { return this.rt.PyMem_RawMalloc(n); }
+  calloc(nelem: number, elsize: number): number { return this.rt.PyMem_RawCalloc(nelem, elsize); }
+  realloc(p: number, n: number): number { return this.rt.PyMem_RawRealloc(p, n); }
+  free(p: number): void { this.rt.PyMem_RawFree(p); }
 }
 
 /** The public calloc guard: elsize != 0 && nelem > PY_SSIZE_T_MAX / elsize. */
