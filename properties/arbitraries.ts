@@ -66,6 +66,8 @@ export function commands(maxCommands: number, withMisuse = false): fc.Arbitrary<
     fc.tuple(fc.integer({ min: -1, max: 1 << 20 }), family, size).map(([s, a, n]) => new ReallocCommand(s, a, n)),
     fc.tuple(sel, family, size).map(([s, a, n]) => new ReallocCommand(s, a, n)),
     fc.tuple(sel, fc.integer({ min: -1, max: 1 })).map(([s, d]) => new ReallocCommand(s, 'o', 0n, d)),
+    fc.tuple(sel, size, fc.integer({ min: -1, max: 1 }), fc.boolean())
+      .map(([s, n, d, edge]) => new ReallocCommand(s, 'o', n, edge ? d : null, true)),
     fc.tuple(fc.integer({ min: -1, max: 1 << 20 }), family).map(([s, a]) => new FreeCommand(s, a)),
     fc.tuple(sel, family).map(([s, a]) => new FreeCommand(s, a)),
     fc.tuple(sel, fc.integer({ min: 10, max: 2500 }), fc.constantFrom(1, 1, 1, 2, 3, 7)).map(([s, k, st]) => new FreeManyCommand(s, k, st)),

@@ -13,7 +13,14 @@ export class ReallocCommand extends Command {
    */
   private size: bigint;
 
-  constructor(readonly sel: number, readonly api: Family, requested: bigint, readonly near34: number | null = null) {
+  /**
+   * `fill`: first write a pattern over the whole block (both sides), so that every byte
+   * realloc must keep is defined, the last one included.
+   */
+  constructor(
+    readonly sel: number, readonly api: Family, requested: bigint, readonly near34: number | null = null,
+    readonly fill = false,
+  ) {
     super();
     this.size = requested;
   }
@@ -36,6 +43,12 @@ export class ReallocCommand extends Command {
     const h = plain[this.sel % plain.length];
     if (this.near34 !== null) this.size = BigInt(Math.max(0, Math.floor((3 * 16 * Math.ceil(Math.max(h.size, 1) / 16)) / 4) + this.near34));
     const what = `${this.toString()} on ${w.hex(h.impl)} (${h.size} bytes, '${h.api}')`;
+    if (this.fill && h.size > 0) {
+      const pattern = new Uint8Array(h.size);
+      for (let k = 0; k < h.size; k++) pattern[k] = (k * 37 + 11) & 255;
+      await w.spec.write(h.spec, 0, pattern);
+      await w.impl.write(h.impl, 0, pattern);
+    }
     const must = Heap.mustFail(this.size);
     let i = 0;
     // A size above PY_SSIZE_T_MAX is refused by the public function before any check.
@@ -62,6 +75,7 @@ export class ReallocCommand extends Command {
 
   toString(): string {
     if (this.sel < 0) return `realloc('${this.api}', NULL, ${show(this.size)})`;
-    return this.near34 === null ? `realloc(#${this.sel}, ${show(this.size)})` : `realloc(#${this.sel}, 3/4 of its class ${this.near34 >= 0 ? '+' : ''}${this.near34})`;
+    const filled = this.fill ? 'filled ' : '';
+    return this.near34 === null ? `realloc(${filled}#${this.sel}, ${show(this.size)})` : `realloc(${filled}#${this.sel}, 3/4 of its class ${this.near34 >= 0 ? '+' : ''}${this.near34})`;
   }
 }

@@ -37,5 +37,7 @@ export const FAULTS: Fault[] = [
   { id: 'malloc-zero-rule', file: 'src/domains/malloc.ts', find: 'return this.libc.malloc(n === 0 ? 1 : n);', replace: 'return n === 0 ? 0 : this.libc.malloc(n);', why: 'malloc(0) returns NULL' },
   { id: 'pool-header-words-8', file: 'src/pymalloc/state.ts', find: 'export const PH_WORDS = 16;', replace: 'export const PH_WORDS = 8;', why: 'pool headers overlap their neighbours (10 fields in 8 words)' },
   { id: 'pool-header-field-collision', file: 'src/pymalloc/state.ts', find: 'export const PH_ADDRHI = 9;', replace: 'export const PH_ADDRHI = 7;', why: 'the address high word shares a slot with maxnextoffset' },
+  { id: 'realloc-copy-short', file: 'src/pymalloc/obmalloc.ts', find: 'copyWithin(qoff, off, off + size)', replace: 'copyWithin(qoff, off, off + size - 1)', why: 'a moving pymalloc realloc drops the last byte it must keep' },
+  { id: 'realloc-to-raw-copy-short', file: 'src/pymalloc/obmalloc.ts', find: 'mem.subarray(off, off + size)', replace: 'mem.subarray(off, off + size - 1)', why: 'a pymalloc block reallocated into RAW loses its last byte' },
   { id: 'calloc-zero-short', file: 'src/memory/address-space.ts', find: 'for (let w = off >>> 2; w < wend >>> 2; w++) u32[w] = 0;', replace: 'for (let w = off >>> 2; w < (wend >>> 2) - 1; w++) u32[w] = 0;', why: 'pymalloc calloc leaves one word of old data' },
 ];

@@ -119,6 +119,11 @@ export class Pymalloc {
   malloc(n: number): number {
     const off = this.pymalloc_alloc(n);
     if (off !== 0) return this.addressOf(off);
+    return this.raw_malloc(n);
+  }
+
+  /** The RAW fallback of _PyObject_Malloc, counted in raw_allocated_blocks. */
+  private raw_malloc(n: number): number {
     const p = this.s.raw.malloc(n);
     if (p !== 0) this.s.raw_allocated_blocks++;
     return p;
@@ -149,9 +154,17 @@ export class Pymalloc {
       if (4 * n > 3 * size) return p;
       size = n;
     }
-    const q = this.malloc(n);
+    // A new block, the bytes copied, then the old block freed, in that order (the new
+    // block may come from a new arena, which can move the backing store: read it after).
+    const qoff = this.pymalloc_alloc(n);
+    if (qoff !== 0) {
+      this.s.space.mem.copyWithin(qoff, off, off + size);
+      this.free_offset(off);
+      return this.addressOf(qoff);
+    }
+    const q = this.raw_malloc(n);
     if (q !== 0) {
-      this.s.space.copy(q, p, size);
+      this.s.space.write(q, this.s.space.mem.subarray(off, off + size));
       this.free_offset(off);
     }
     return q;
