@@ -115,12 +115,15 @@ export function fastReplay(s: Stream, space?: AddressSpace): FastResult {
     const bad = cur.bad;
     const api = API[domain[i]];
     const k = kind[i];
-    let r = 0;
-    if (k === OP_MALLOC) r = rt.malloc(api, a[i]);
+    // Each result is compared in its own branch: merging them into one variable first
+    // would make the JIT box every malloc result (a double) into a heap number whenever
+    // one of the calls (realloc, say) is not inlined.
+    let wrong = false;
+    if (k === OP_MALLOC) wrong = rt.malloc(api, a[i]) !== res[i];
     else if (k === OP_FREE) rt.free(api, ptr[i]);
-    else if (k === OP_CALLOC) r = rt.calloc(api, a[i], b[i]);
-    else r = rt.realloc(api, ptr[i], a[i]);
-    if ((k !== OP_FREE && r !== res[i]) || cur.pos !== cur.end || cur.bad !== bad) {
+    else if (k === OP_CALLOC) wrong = rt.calloc(api, a[i], b[i]) !== res[i];
+    else wrong = rt.realloc(api, ptr[i], a[i]) !== res[i];
+    if (wrong || cur.pos !== cur.end || cur.bad !== bad) {
       mismatches++;
       if (first < 0) first = i;
     }
