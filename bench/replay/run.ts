@@ -19,7 +19,6 @@
  *    --keep-arenas (default), from a cache of freed arenas.
  * Runs of the two sides are interleaved so that machine noise hits both alike.
  */
-import v8 from 'node:v8';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +27,11 @@ import { fileURLToPath } from 'node:url';
 import { buildStream, writeNativeStream } from './stream.ts';
 import { fastReplay } from './fast-replay.ts';
 import { AddressSpace } from '../../src/memory/address-space.ts';
+import { tuneV8 } from '../../src/jit-flags.ts';
 
-// The model's hot path is a chain of small functions (Runtime -> domain -> pymalloc ->
-// pool/radix helpers). V8's default cumulative inlining budget (920 bytes of bytecode
-// per optimized function) stops short of inlining all of it into the replay loop; a
-// larger budget is worth about 20% here. Set before anything is optimized.
-v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=4000');
+// The same V8 inlining budget as the objimpl command (src/jit-flags.ts), set before
+// anything is optimized.
+tuneV8();
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const native = join(root, 'tools/native-replay/build/native-replay');
@@ -80,7 +78,10 @@ try {
     const file = join(tmp, `${basename(t)}.objrpl`);
     writeNativeStream(s, file);
     const space = new AddressSpace();
-    for (let k = 0; k < 3; k++) fastReplay(s, space); // warm-up (JIT, backing store), untimed
+    // Warm-up, untimed: JIT and backing store. At least 3 runs and 2 million calls, so
+    // that short traces reach optimized code too.
+    const warmups = Math.max(3, Math.ceil(2_000_000 / s.nops));
+    for (let k = 0; k < warmups; k++) fastReplay(s, space);
     const ours: number[] = [];
     const pristine: number[] = [];
     const warm: number[] = [];

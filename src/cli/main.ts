@@ -3,6 +3,9 @@
  * an exit status. The only place that calls process.exit.
  */
 import { UsageError, type Io } from './io.ts';
+import { tuneV8 } from '../jit-flags.ts';
+
+tuneV8();
 
 const USAGE = `usage: objimpl <command> [options]
   main [--runs N]     the main job (npm start): spec vs model, then the gate against our

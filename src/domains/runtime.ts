@@ -7,9 +7,14 @@
 import { AddressSpace } from '../memory/address-space.ts';
 import { modelOS, type OS } from '../memory/os.ts';
 import { createPymalloc, type Pymalloc } from '../pymalloc/index.ts';
-import { PY_SSIZE_T_MAX } from '../pymalloc/constants.ts';
-import { type Allocator, type AllocatorMode, type Api, domainOf } from './allocator.ts';
+import * as $constants from '../pymalloc/constants.ts';
+import type { Allocator, AllocatorMode, Api } from './allocator.ts';
+import * as $allocator from './allocator.ts';
 import { MallocAllocator } from './malloc.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { PY_SSIZE_T_MAX } = $constants;
+const { domainOf } = $allocator;
 
 /** Installs debug hooks over the three domains; supplied by the debug-hooks module. */
 export type HookInstaller = (rt: Runtime) => void;

@@ -11,7 +11,10 @@
  *
  * Addresses are JS numbers (safe integers; x86-64 user space is below 2^47).
  */
-import { ARENA_SIZE, POOL_SIZE, POOL_SIZE_MASK } from '../pymalloc/constants.ts';
+import * as $constants from '../pymalloc/constants.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { ARENA_SIZE, POOL_SIZE, POOL_SIZE_MASK } = $constants;
 
 /** bytes; an arena slot covers 65 pool-sized frames so a misaligned arena still fits. */
 export const SLOT_SIZE = ARENA_SIZE + POOL_SIZE;

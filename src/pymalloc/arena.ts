@@ -14,14 +14,15 @@
  * are all free is released, except when it is the last of `usable_arenas` (bpo-37257:
  * keep one empty arena to avoid mmap thrashing).
  */
-import { SLOT_SIZE } from '../memory/address-space.ts';
-import {
-  ARENA_SIZE, DUMMY_SIZE_IDX, INITIAL_ARENA_OBJECTS, MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES,
-  POOL_SIZE, SIZEOF_ARENA_OBJECT,
-} from './constants.ts';
-import {
-  NIL, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS,
-} from './state.ts';
+import * as $space from '../memory/address-space.ts';
+import * as $constants from './constants.ts';
+import type { PymallocState } from './state.ts';
+import * as $state from './state.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { SLOT_SIZE } = $space;
+const { ARENA_SIZE, DUMMY_SIZE_IDX, INITIAL_ARENA_OBJECTS, MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES, POOL_SIZE, SIZEOF_ARENA_OBJECT } = $constants;
+const { NIL, poolOf, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS } = $state;
 
 const TWO32 = 4294967296;
 

@@ -7,16 +7,21 @@
  * Addresses cross this boundary as numbers (0 = NULL); inside, blocks are internal
  * offsets into the arena backing store.
  */
-import { SLOT_SIZE } from '../memory/address-space.ts';
-import { INDEX2SIZE, POOL_SIZE, POOL_SIZE_MASK } from './constants.ts';
-import { isSmallRequest, sizeClassOf } from './sizeclass.ts';
-import { arena_pool_freed, take_pool } from './arena.ts';
-import {
-  getLink, init_pool, insert_to_usedpool, make_sole_used, pymalloc_pool_extend, setLink, unlink_pool,
-} from './pool.ts';
-import {
-  NIL, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_NEXTPOOL, PH_SZIDX, PH_WORDS,
-} from './state.ts';
+import * as $space from '../memory/address-space.ts';
+import * as $constants from './constants.ts';
+import * as $sizeclass from './sizeclass.ts';
+import * as $arena from './arena.ts';
+import * as $pool from './pool.ts';
+import type { PymallocState } from './state.ts';
+import * as $state from './state.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { SLOT_SIZE } = $space;
+const { INDEX2SIZE, POOL_SIZE, POOL_SIZE_MASK } = $constants;
+const { isSmallRequest, sizeClassOf } = $sizeclass;
+const { arena_pool_freed, take_pool } = $arena;
+const { getLink, init_pool, insert_to_usedpool, make_sole_used, pymalloc_pool_extend, setLink, unlink_pool } = $pool;
+const { NIL, poolOf, PH_ADDRHI, PH_ADDRLO, PH_ARENAINDEX, PH_COUNT, PH_FREEBLOCK, PH_NEXTPOOL, PH_SZIDX, PH_WORDS } = $state;
 
 const TWO32 = 4294967296;
 

@@ -15,10 +15,13 @@
  * themselves (the first 8 bytes, little-endian address). Blocks past `nextoffset` were
  * never used and are carved one at a time, only when the list runs dry.
  */
-import { INDEX2SIZE, POOL_OVERHEAD, POOL_SIZE, POOL_SIZE_MASK } from './constants.ts';
-import {
-  poolBase, poolOf, type PymallocState, PH_ADDRHI, PH_ADDRLO, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS,
-} from './state.ts';
+import * as $constants from './constants.ts';
+import type { PymallocState } from './state.ts';
+import * as $state from './state.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { INDEX2SIZE, POOL_OVERHEAD, POOL_SIZE, POOL_SIZE_MASK } = $constants;
+const { poolBase, poolOf, PH_ADDRHI, PH_ADDRLO, PH_FREEBLOCK, PH_MAXNEXTOFFSET, PH_NEXTOFFSET, PH_NEXTPOOL, PH_PREVPOOL, PH_SZIDX, PH_WORDS } = $state;
 
 /**
  * Write a free-list link into block `off` of `pool`: the address of block `target`, or

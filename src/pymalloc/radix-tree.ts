@@ -16,8 +16,11 @@
  * in `bots` (both grow by doubling); `root` and `mids` hold node numbers plus one, so 0
  * means "no node", as NULL does in C. A lookup is three typed-array loads.
  */
-import { ARENA_MAP_BOT_BYTES, ARENA_MAP_MID_BYTES, ARENA_SIZE, MAP_BOT_BITS, MAP_MID_BITS, MAP_TOP_BITS } from './constants.ts';
+import * as $constants from './constants.ts';
 import type { RawApi } from './state.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { ARENA_MAP_BOT_BYTES, ARENA_MAP_MID_BYTES, ARENA_SIZE, MAP_BOT_BITS, MAP_MID_BITS, MAP_TOP_BITS } = $constants;
 
 /** 2^-32: multiplying by it is exact, and cheaper than dividing by 2^32. */
 const INV_TWO32 = 1 / 4294967296;

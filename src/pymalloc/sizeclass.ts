@@ -3,7 +3,10 @@
  * (n - 1) >> ALIGNMENT_SHIFT, whose blocks are INDEX2SIZE(class) bytes.
  * Mirrors the size computation at the top of pymalloc_alloc (obmalloc.c).
  */
-import { ALIGNMENT_SHIFT, SMALL_REQUEST_THRESHOLD } from './constants.ts';
+import * as $constants from './constants.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { ALIGNMENT_SHIFT, SMALL_REQUEST_THRESHOLD } = $constants;
 
 /** True when pymalloc would serve a request of n bytes (1..512). */
 export function isSmallRequest(n: number): boolean {

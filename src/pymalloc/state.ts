@@ -10,10 +10,14 @@
  * at the start of a frame).
  */
 import type { AddressSpace } from '../memory/address-space.ts';
-import { SLOT_POOLS } from '../memory/address-space.ts';
-import { MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES } from './constants.ts';
+import * as $space from '../memory/address-space.ts';
+import * as $constants from './constants.ts';
 import type { RadixTree } from './radix-tree.ts';
 import type { ArenaAllocator } from '../memory/os.ts';
+
+// Imported values as module-level constants, which V8 folds (see constants.ts).
+const { SLOT_POOLS } = $space;
+const { MAX_POOLS_IN_ARENA, NB_SMALL_SIZE_CLASSES } = $constants;
 
 /** The RAW domain as pymalloc calls it (PyMem_RawMalloc & co., possibly hooked). */
 export interface RawApi {

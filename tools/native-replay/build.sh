@@ -21,9 +21,12 @@ PY
 [ -f "$inc/Python.h" ] || die "Python.h not found in $inc"
 [ -e "$libdir/libpython$ldver.so" ] || die "libpython$ldver.so not found in $libdir"
 mkdir -p "$here/build"
-out="$here/build/native-replay"
-tmp="$out.tmp.$$"
-"$CC" -O2 -Wall -Wextra -I"$inc" "$here/native_replay.c" -o "$tmp" \
-    -L"$libdir" -Wl,-rpath,"$libdir" -lpython"$ldver" -lpthread -ldl -lm \
-    || { rm -f "$tmp"; die "compilation failed"; }
-mv -f "$tmp" "$out"
+# native-replay (bench:replay) and native-micro (bench/micro)
+for prog in native_replay native_micro; do
+    out="$here/build/$(echo "$prog" | tr _ -)"
+    tmp="$out.tmp.$$"
+    "$CC" -O2 -Wall -Wextra -I"$inc" "$here/$prog.c" -o "$tmp" \
+        -L"$libdir" -Wl,-rpath,"$libdir" -lpython"$ldver" -lpthread -ldl -lm \
+        || { rm -f "$tmp"; die "compilation of $prog failed"; }
+    mv -f "$tmp" "$out"
+done
