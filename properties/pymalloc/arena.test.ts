@@ -42,6 +42,35 @@ test('the vector grows 16 -> 32 -> 64 through RAW realloc; radix nodes come from
   expect(pm.s.narenas_highwater).toBe(17);
   expect(checkConsistency(pm.s)).toEqual([]);
   expect(pm.allocatedBlocks()).toBe(0);
+  // One arena's worth more than the kept arena holds: a new arena, the high-water mark stays.
+  const more: number[] = [];
+  for (let i = 0; i < 64 * 31 + 1; i++) more.push(pm.malloc(512));
+  expect(pm.s.narenas_currently_allocated).toBe(2);
+  expect(pm.s.ntimes_arena_allocated).toBe(18);
+  expect(pm.s.narenas_highwater).toBe(17);
+  for (const p of more) pm.free(p);
+  expect(checkConsistency(pm.s)).toEqual([]);
+});
+
+test('an arena object reused after a release leaves the next slot alone', () => {
+  const { pm } = setup();
+  const PER_ARENA = 64 * 31; // 512-byte blocks; ModelArenas gives 16 KiB-aligned arenas
+  const groups = [0, 1, 2].map(() => Array.from({ length: PER_ARENA }, () => pm.malloc(512)));
+  groups.forEach((g, i) => { for (const p of g) expect(pm.arenaOf(p)).toBe(i); });
+  for (const p of groups[2]) pm.free(p); // wholly free but the last usable arena: kept
+  expect(pm.s.address[2]).not.toBe(0);
+  for (const p of groups[1]) pm.free(p); // wholly free ahead of arena 2: released
+  expect(pm.s.address[1]).toBe(0);
+  expect(pm.s.unused_arena_objects).toBe(1);
+  // Refill arena 2 (its first pool, at the start of slot 2, is in use again), then one
+  // pool more: arena object 1 is taken again and its slot is set up afresh.
+  const again = Array.from({ length: PER_ARENA + 31 }, () => pm.malloc(512));
+  expect(pm.s.address[1]).not.toBe(0);
+  expect(again.filter((p) => pm.arenaOf(p) === 1).length).toBe(31);
+  expect(checkConsistency(pm.s)).toEqual([]);
+  for (const p of [...groups[0], ...again]) pm.free(p);
+  expect(checkConsistency(pm.s)).toEqual([]);
+  expect(pm.allocatedBlocks()).toBe(0);
 });
 
 test('a failing radix-node calloc gives the arena back and pymalloc refuses (RAW fallback)', () => {
@@ -97,6 +126,8 @@ test('a failing vector realloc or mmap refuses without losing state', () => {
   arenas.alloc = () => 0;
   const b = setup(() => false, () => false, arenas);
   expect(b.pm.arenaOf(b.pm.malloc(64))).toBe(-1);
+  // No arena, so nothing is marked: no radix-tree node was asked for.
+  expect(b.log.filter((l) => l.startsWith('c'))).toEqual([]);
   expect(b.pm.s.unused_arena_objects).toBe(0);
   expect(b.pm.s.maxarenas).toBe(16);
   expect(checkConsistency(b.pm.s)).toEqual([]);

@@ -3,6 +3,7 @@
  * rejects malformed or truncated ones with a TraceFormatError naming the line and reason.
  */
 import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -204,4 +205,26 @@ describe('rejects malformed and truncated traces with the line and the reason', 
       expect(() => parseTrace(GOOD.slice(0, cut + 1))).toThrow(TraceFormatError);
     }));
   });
+});
+
+test('a long gzip trace leaves no listeners behind on the decompressor (no MaxListeners warning)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => { warnings.push(`${w.name}: ${w.message}`); };
+  process.on('warning', onWarning);
+  try {
+    let n = 0;
+    // In 32 KiB pieces: each write fills the decompressor's buffer, so each one waits.
+    const gz = readFileSync(new URL('../../fixtures/traces/churn.trace.gz', import.meta.url));
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < gz.length; i += 32768) pieces.push(gz.subarray(i, i + 32768));
+    expect(pieces.length).toBeGreaterThan(20);
+    const r = await forEachTraceEvent(Readable.from(pieces), () => { n++; });
+    expect(r.events).toBeGreaterThan(500_000);
+    expect(n).toBeGreaterThan(r.events);
+    // Warnings are emitted on the next tick.
+    await new Promise((res) => setImmediate(res));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  expect(warnings).toEqual([]);
 });

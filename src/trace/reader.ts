@@ -62,7 +62,17 @@ async function* chunksOf(source: TraceSource): AsyncGenerator<Uint8Array> {
         let v: Uint8Array | null = head;
         while (v !== null && !gunzip.destroyed) {
           if (!gunzip.write(v)) {
-            await new Promise<void>((res) => { gunzip.once('drain', res); gunzip.once('close', res); });
+            // Wait for 'drain' (or 'close', if the consumer stopped), then drop both
+            // listeners: one left behind per wait would pile up over a long trace.
+            await new Promise<void>((res) => {
+              const done = (): void => {
+                gunzip.off('drain', done);
+                gunzip.off('close', done);
+                res();
+              };
+              gunzip.on('drain', done);
+              gunzip.on('close', done);
+            });
           }
           const r = await it.next();
           v = r.done ? null : asBytes(r.value);
