@@ -50,7 +50,7 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === '--wall') cpu = false;
   else traces.push(args[i]);
 }
-if (traces.length === 0) traces.push(...['startup', 'json_roundtrip', 'churn'].map((n) => join(root, `fixtures/traces/${n}.trace.gz`)));
+if (traces.length === 0) traces.push(...['startup', 'json_roundtrip', 'churn', 'threads'].map((n) => join(root, `fixtures/traces/${n}.trace.gz`)));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y);

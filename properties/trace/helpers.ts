@@ -5,7 +5,7 @@ import type { Io } from '../../src/cli/io.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'fixtures/traces');
-export const FIXTURE_NAMES = ['startup', 'json_roundtrip', 'churn'] as const;
+export const FIXTURE_NAMES = ['startup', 'json_roundtrip', 'churn', 'threads'] as const;
 
 export const HEADER = '# pytrace v1 python=3.11.7 hexversion=0x030b07f0 allocator=pymalloc pre_hook_arenas=0 pre_hook_blocks=0 PYTHONMALLOC= PYTHONHASHSEED=0 aslr=on ptr_bits=64';
 
