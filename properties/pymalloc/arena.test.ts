@@ -117,6 +117,24 @@ test('a 1 MiB-aligned arena marks one leaf; a misaligned one two, across a botto
   expect(checkConsistency(straddle.pm.s)).toEqual([]);
 });
 
+test('an arena straddling a bottom-node boundary whose second node cannot be made is given back', () => {
+  const top = 2 ** 34 * 0x1fc1 + 0x3000;
+  const freed: number[] = [];
+  const arenas = new ModelArenas(top);
+  const origFree = arenas.free.bind(arenas);
+  arenas.free = (a, n) => { freed.push(a); origFree(a, n); };
+  let bottoms = 0;
+  const { pm, log } = setup((n) => n === 131072 && ++bottoms === 2, () => false, arenas);
+  const p = pm.malloc(16);
+  expect(log.filter((l) => l.startsWith('c'))).toEqual(['c 1 262144', 'c 1 131072', 'c 1 131072']);
+  expect(freed.length).toBe(1);
+  expect(pm.arenaOf(p)).toBe(-1);
+  expect(pm.arenaOf(freed[0])).toBe(-1);
+  expect(pm.s.raw_allocated_blocks).toBe(1);
+  expect(pm.s.narenas_currently_allocated).toBe(0);
+  expect(checkConsistency(pm.s)).toEqual([]);
+});
+
 test('a failing vector realloc or mmap refuses without losing state', () => {
   const { pm } = setup(() => false, (n) => n === 768);
   const p = pm.malloc(64);

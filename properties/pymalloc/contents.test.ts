@@ -7,6 +7,7 @@
  */
 import { expect, test } from 'vitest';
 import { Runtime } from '../../src/domains/runtime.ts';
+import { modelOS } from '../../src/memory/os.ts';
 
 const SIZES = Array.from({ length: 32 }, (_, c) => 16 * (c + 1));
 
@@ -49,4 +50,52 @@ test('realloc keeps min(old, new) bytes: moving within pymalloc, in place, and i
       rt.free('o', q);
     }
   }
+});
+
+/** The 8 bytes at p as a little-endian address. */
+function word(rt: Runtime, p: number): number {
+  const b = rt.space.read(p, 8);
+  let v = 0;
+  for (let i = 7; i >= 0; i--) v = v * 256 + b[i];
+  return v;
+}
+
+test('a freed block holds the free-list link: the address of the block freed before it, or NULL', () => {
+  const rt = new Runtime({ mode: 'pymalloc' });
+  for (const size of [16, 48, 512]) {
+    const [a, b, c] = [rt.malloc('o', size), rt.malloc('o', size), rt.malloc('o', size)];
+    rt.free('o', a);
+    rt.free('o', c);
+    rt.free('o', b);
+    // CPython links each freed block to the pool's previous free-list head.
+    expect(word(rt, c)).toBe(a);
+    expect(word(rt, b)).toBe(c);
+    // a was freed onto the list that starts at the next never-used block (carved lazily),
+    // and the head read back is b, then c, then a.
+    expect([rt.malloc('o', size), rt.malloc('o', size), rt.malloc('o', size)]).toEqual([b, c, a]);
+  }
+});
+
+test('a realloc into RAW that fails leaves the pymalloc block where it was, contents and all', () => {
+  let failRaw = false;
+  const rt = new Runtime({
+    mode: 'pymalloc',
+    os: (space) => {
+      const os = modelOS(space);
+      const malloc = os.libc.malloc.bind(os.libc);
+      os.libc.malloc = (n) => (failRaw && n > 512 ? 0 : malloc(n));
+      return os;
+    },
+  });
+  const p = rt.malloc('o', 100);
+  const data = pattern(100, 7);
+  rt.space.write(p, data);
+  const before = rt.pymalloc.allocatedBlocks();
+  failRaw = true;
+  expect(rt.realloc('o', p, 1000)).toBe(0);
+  failRaw = false;
+  expect(rt.pymalloc.allocatedBlocks()).toBe(before);
+  expect(Array.from(rt.space.read(p, 100))).toEqual(Array.from(data));
+  // Still allocated: the next block of its class is another one.
+  expect(rt.malloc('o', 100)).not.toBe(p);
 });

@@ -188,11 +188,14 @@ export class Pymalloc {
   allocatedBlocks(): number {
     const s = this.s;
     let n = s.raw_allocated_blocks;
+    // Stryker disable next-line EqualityOperator: entry maxarenas is past the typed arrays; it reads undefined and its pool range is empty
     for (let ao = 0; ao < s.maxarenas; ao++) {
+      // Stryker disable next-line ConditionalExpression: an arena object without an arena either never had one (pool_address 0: an empty range) or was released wholly free, and its stale headers all count 0 (`true` is caught, but shares the mutator name)
       if (s.address[ao] === 0) continue;
+      // Stryker disable next-line ConditionalExpression: frame 0 of a misaligned arena's slot is never carved, and new_arena cleared its header to count 0 (`true` is caught, but shares the mutator name)
       const first = poolOf(ao * SLOT_SIZE + (s.address[ao] % POOL_SIZE !== 0 ? POOL_SIZE : 0));
       const end = poolOf(s.pool_address[ao]);
-      // Stryker disable next-line ArithmeticOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name)
+      // Stryker disable next-line ArithmeticOperator,EqualityOperator: PH_COUNT is 0, so `- PH_COUNT` is `+ PH_COUNT` (other arithmetic mutants of this line are caught, but share the mutator name); `pool <= end` also counts frame `end`, which is in the same 65-frame slot and never carved (count 0): the next pool to carve, or the slot's last frame (`pool >= end` is caught)
       for (let pool = first; pool < end; pool++) n += s.ph[pool * PH_WORDS + PH_COUNT];
     }
     return n;
