@@ -52,6 +52,26 @@ test('the vector grows 16 -> 32 -> 64 through RAW realloc; radix nodes come from
   expect(checkConsistency(pm.s)).toEqual([]);
 });
 
+test('a tie in nfreepools: the left arena gaining a pool leaves nfp2lasta on the right one', () => {
+  const { pm } = setup();
+  const PER_POOL = 31;
+  const PER_ARENA = 64 * PER_POOL;
+  const groups = [0, 1, 2].map(() => Array.from({ length: PER_ARENA }, () => pm.malloc(512)));
+  const freePool = (arena: number, k: number): void => {
+    for (const p of groups[arena].slice(k * PER_POOL, (k + 1) * PER_POOL)) pm.free(p);
+  };
+  freePool(0, 0); // usable_arenas: [0] with 1 free pool
+  freePool(1, 0); // a full arena comes back at the front: [1, 0], both with 1
+  expect(pm.s.usable_arenas).toBe(1);
+  expect(pm.s.nfp2lasta[1]).toBe(0);
+  expect(checkConsistency(pm.s)).toEqual([]);
+  freePool(1, 1); // arena 1 (not the rightmost with 1) goes to 2 and moves right
+  expect(pm.s.nfp2lasta[1]).toBe(0);
+  expect(pm.s.nfp2lasta[2]).toBe(1);
+  expect(pm.s.usable_arenas).toBe(0);
+  expect(checkConsistency(pm.s)).toEqual([]);
+});
+
 test('an arena object reused after a release leaves the next slot alone', () => {
   const { pm } = setup();
   const PER_ARENA = 64 * 31; // 512-byte blocks; ModelArenas gives 16 KiB-aligned arenas

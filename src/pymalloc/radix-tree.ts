@@ -93,6 +93,7 @@ export class RadixTree {
     const next = base + ARENA_SIZE;
     const nLo = this.arena_map_get(next, used);
     if (nLo < 0) {
+      // Stryker disable next-line ArithmeticOperator: TAIL_HI is 0, so `- TAIL_HI` is `+ TAIL_HI`
       this.bots[i3 + TAIL_HI] = 0;
       return false;
     }
