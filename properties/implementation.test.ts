@@ -48,3 +48,34 @@ test('a write into live memory is not a write after free', async () => {
   expect(Array.from(await impl.read(p, 0, 32))).toEqual(new Array(32).fill(7));
   await impl.free('m', p);
 });
+
+test('features: what the gate may test on each mode', () => {
+  expect([...new ModelImplementation({ mode: 'pymalloc' }).features].sort()).toEqual(['mem', 'obj', 'objects', 'raw']);
+  for (const mode of ['debug', 'pymalloc_debug', 'malloc_debug'] as const) {
+    expect([...new ModelImplementation({ mode }).features].sort()).toEqual(['debug', 'mem', 'obj', 'objects', 'raw']);
+  }
+});
+
+test('an error that is not a fatal error of the hooks propagates as it is', async () => {
+  const impl = new ModelImplementation({ mode: 'pymalloc' });
+  const e = await impl.objectNew(0x1234).catch((x: unknown) => x);
+  expect(e).toBeInstanceOf(Error);
+  expect(e).not.toBeInstanceOf(ImplementationAborted);
+  expect((e as Error).message).toBe('no type at 0x1234');
+});
+
+test('object results: a success carries no exception; a fixed-size header has no ob_size', async () => {
+  const impl = new ModelImplementation({ mode: 'pymalloc' });
+  const fixed = await impl.newType(32, 0, true);
+  const r = await impl.objectNew(fixed);
+  expect(r.ptr).not.toBe(0);
+  expect(Object.keys(r)).toEqual(['ptr']);
+  const h = await impl.objectHeader(r.ptr);
+  expect(Object.keys(h).sort()).toEqual(['refcnt', 'type']);
+  const varType = await impl.newType(24, 8, true);
+  const v = await impl.objectNewVar(varType, 3n);
+  expect((await impl.objectHeader(v.ptr)).size).toBe(3n);
+  // A request too large to satisfy: NULL with MemoryError.
+  const big = await impl.objectNewVar(varType, 1n << 59n);
+  expect(big).toEqual({ ptr: 0, exception: 'MemoryError' });
+});

@@ -70,6 +70,10 @@ test('a tie in nfreepools: the left arena gaining a pool leaves nfp2lasta on the
   expect(pm.s.nfp2lasta[2]).toBe(1);
   expect(pm.s.usable_arenas).toBe(0);
   expect(checkConsistency(pm.s)).toEqual([]);
+  freePool(1, 2); // the only arena with 2 goes to 3: no arena is left with 2, and its left neighbour has 1
+  expect(pm.s.nfp2lasta[2]).toBe(-1);
+  expect(pm.s.nfp2lasta[3]).toBe(1);
+  expect(checkConsistency(pm.s)).toEqual([]);
 });
 
 test('an arena object reused after a release leaves the next slot alone', () => {
