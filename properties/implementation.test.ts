@@ -79,3 +79,11 @@ test('object results: a success carries no exception; a fixed-size header has no
   const big = await impl.objectNewVar(varType, 1n << 59n);
   expect(big).toEqual({ ptr: 0, exception: 'MemoryError' });
 });
+
+test('the header of memory whose ob_type is no known type reads without ob_size', async () => {
+  const impl = new ModelImplementation({ mode: 'pymalloc' });
+  const p = await impl.malloc('o', 32n);
+  await impl.write(p, 0, new Uint8Array(32));
+  expect(await impl.objectHeader(p)).toEqual({ refcnt: 0n, type: 0 });
+  await impl.free('o', p);
+});

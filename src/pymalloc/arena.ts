@@ -143,6 +143,7 @@ export function arena_pool_freed(s: PymallocState, ao: number): void {
   const lastnf = s.nfp2lasta[nf];
   if (lastnf === ao) {
     const p = s.prevarena[ao];
+    // Stryker disable next-line ConditionalExpression: `p !== NIL` made true reads nfreepools[-1], undefined, which never equals nf (the whole condition made true or false is caught, but shares the mutator name)
     s.nfp2lasta[nf] = p !== NIL && s.nfreepools[p] === nf ? p : NIL;
   }
   s.nfreepools[ao] = ++nf;
