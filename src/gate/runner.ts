@@ -14,7 +14,6 @@
  */
 import fc from 'fast-check';
 import type { Feature } from '../../spec/implementation.ts';
-import { ImplementationAborted } from '../../spec/implementation.ts';
 import { SpecImplementation } from '../../spec/index.ts';
 import { commands } from '../../properties/arbitraries.ts';
 import { DelCommand } from '../../properties/commands/del.ts';
@@ -23,10 +22,10 @@ import { InitCommand } from '../../properties/commands/init.ts';
 import { NewTypeCommand } from '../../properties/commands/new-type.ts';
 import { NewVarCommand } from '../../properties/commands/new-var.ts';
 import { NewCommand } from '../../properties/commands/new.ts';
-import { fatalLine, World } from '../../properties/world.ts';
+import { World } from '../../properties/world.ts';
 import { familiesOf, PLAIN_PROPERTIES, type PlainProperty } from './properties.ts';
-import { describeRequest } from './protocol.ts';
-import { describeExit, GateError, RemoteImplementation, type TranscriptEntry } from './remote.ts';
+import { describeExit, GateError, RemoteImplementation } from './remote.ts';
+import { entryText, errorKind, errorMessage, shellQuote, stderrTailOf } from './failure.ts';
 
 export interface GateOptions {
   /** Shell command starting the implementation. */
@@ -129,37 +128,6 @@ class Launcher {
     await r.close();
     this.requests += r.requests;
   }
-}
-
-function entryText(e: TranscriptEntry): string {
-  const call = describeRequest(e.request);
-  if (e.answer === undefined) return `${call}  -> (no answer)`;
-  const { id: _id, ...rest } = e.answer;
-  const parts = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'string' ? (v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v)}`);
-  return `${call}  -> ${parts.length === 0 ? 'ok' : parts.join(', ')}`;
-}
-
-function errorKind(e: unknown): string {
-  if (e instanceof GateError) return e.kind;
-  if (e instanceof ImplementationAborted) return 'abort';
-  return 'property';
-}
-
-function errorMessage(e: unknown, r: RemoteImplementation | null = null): string {
-  if (e instanceof ImplementationAborted) {
-    const last = r?.lastRequest;
-    return `the implementation aborted unexpectedly: ${fatalLine(e.stderr)}${last ? `\n  last request: ${last.call}   ${last.line}` : ''}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
-function stderrTailOf(e: unknown, r: RemoteImplementation | null): string {
-  if (e instanceof GateError) return e.stderrTail;
-  return r?.stderrTail() ?? '';
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
