@@ -36,10 +36,11 @@
  *    or the reverse, is still reported, against the MEM/OBJ block.)
  * A free of NULL is always fine; realloc(NULL, n) is a malloc.
  */
+import { profileOf, unverifiedMessage } from '../../spec/versions.ts';
 import { AddrMap } from './addr-map.ts';
 import {
-  type AllocEvent, type ArenaEvent, type CallEvent, type Domain, forEachTraceEvent, formatEvent, type TraceEvent,
-  type TraceSource,
+  type AllocEvent, type ArenaEvent, type CallEvent, type Domain, forEachTraceEvent, formatEvent, parseHeader, type TraceEvent,
+  TraceFormatError, type TraceSource,
 } from './reader.ts';
 
 export type ViolationKind = 'family' | 'alignment' | 'overlap' | 'unknown-pointer' | 'freed-pointer' | 'arena';
@@ -190,7 +191,14 @@ export class TraceChecker {
   }
 
   feed(e: TraceEvent): void {
-    if (e.kind === '#') return;
+    if (e.kind === '#') {
+      // Only traces of a verified CPython version (spec/versions.ts) are checked.
+      if (e.line === 1) {
+        const python = parseHeader(e.text).python;
+        if (profileOf(python) === null) throw new TraceFormatError(1, unverifiedMessage(python));
+      }
+      return;
+    }
     this.events++;
     if (e.nested) {
       this.pending.push(e);

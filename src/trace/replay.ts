@@ -30,6 +30,7 @@ import {
   TraceFormatError, type TraceHeader, type TraceSource,
 } from './reader.ts';
 import { NestedCallMismatch, ReplayOS } from './replay-os.ts';
+import { DEFAULT_PROFILE, profileOf, unverifiedMessage, type VersionProfile } from '../../spec/versions.ts';
 
 export { dumpState, type MismatchKind, type ReplayMismatch } from './mismatch-report.ts';
 export { NestedCallMismatch, ReplayOS } from './replay-os.ts';
@@ -87,9 +88,13 @@ export function readStatsFile(path: string): StatsSection[] {
   return parseStatsFile((isGzip(raw) ? gunzipSync(raw) : raw).toString('latin1'));
 }
 
-/** A trace comment that has a statistics checkpoint. */
-export function isCheckpoint(text: string): boolean {
-  return text.startsWith('mark ') || text === 'phase after-runmain' || text.startsWith('phase after-runmain ');
+/**
+ * A trace comment that has a statistics checkpoint. After Py_RunMain there is one only
+ * where the version's statistics outlive the interpreter (3.11; not 3.12+).
+ */
+export function isCheckpoint(text: string, profile: VersionProfile = DEFAULT_PROFILE): boolean {
+  if (text.startsWith('mark ')) return true;
+  return profile.recorder.statsAfterRunmain && (text === 'phase after-runmain' || text.startsWith('phase after-runmain '));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -140,6 +145,8 @@ export class Replayer {
   blocksChecked = false;
   private pending: AllocEvent[] = [];
   private statsIndex = 0;
+  /** The verified version the trace's header names (spec/versions.ts). */
+  profile: VersionProfile = DEFAULT_PROFILE;
 
   constructor(private readonly opts: ReplayOptions = {}) {
     this.rt = new Runtime({ mode: 'pymalloc', os: () => this.os });
@@ -155,7 +162,7 @@ export class Replayer {
     if (e.kind === '#') {
       if (e.line === 1) this.checkHeader(e.text);
       else {
-        if (this.opts.stats !== undefined && isCheckpoint(e.text)) this.checkpoint(e.line, e.text);
+        if (this.opts.stats !== undefined && isCheckpoint(e.text, this.profile)) this.checkpoint(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('phase after-runmain ')) this.checkAllocatedBlocks(e.line, e.text);
       }
       return this.mismatch === null;
@@ -194,7 +201,9 @@ export class Replayer {
     if (f.pre_hook_arenas !== '0' || f.pre_hook_blocks !== '0') {
       why(`pymalloc was not pristine when the hooks went in (pre_hook_arenas=${f.pre_hook_arenas} pre_hook_blocks=${f.pre_hook_blocks})`);
     }
-    if (f.python !== undefined && !f.python.startsWith('3.11')) why(`python=${f.python}: the model is CPython 3.11's pymalloc`);
+    const profile = profileOf(f.python ?? '');
+    if (profile === null) why(unverifiedMessage(f.python ?? ''));
+    this.profile = profile;
   }
 
   private call(e: CallEvent, nested: AllocEvent[]): void {
