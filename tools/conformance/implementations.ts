@@ -6,8 +6,10 @@
  * gate against each at both levels.
  *
  * `cpython` is what the implementation is expected to get at the cpython level, and why:
- * a measurement or the allocator's own documentation, never our code
- * (../shared facts are restated in docs/conformance.md).
+ * the allocator's own documentation and a recording (`alignment`: the residues modulo 16
+ * that tools/conformance/record_alignment.py saw through CPython 3.11.7 with that
+ * allocator, in that PYTHONMALLOC mode), never our code. A test checks that each
+ * expectation agrees with its recording.
  */
 import { existsSync } from 'node:fs';
 
@@ -25,6 +27,8 @@ export interface RealImplementation {
   needs: string[];
   /** The Debian package that brings them. */
   packages: string[];
+  /** The recording of its block alignment (fixtures/conformance/...) and the PYTHONMALLOC mode it applies to. */
+  alignment?: { recording: string; mode: string };
   /** Expected outcome at the cpython level: conforms, or differs on the named rule. */
   cpython: { verdict: 'conforms' } | { verdict: 'differs'; rule: string; because: string };
 }
@@ -44,32 +48,40 @@ function which(cmd: string): string {
 export const REAL_IMPLEMENTATIONS: readonly RealImplementation[] = [
   {
     name: 'cpython-3.11.7-glibc-pymalloc', description: 'CPython 3.11.7 (python3), glibc 2.36, default allocator (pymalloc)',
-    command: `${PY} ${ADAPTER}`, needs: [], packages: [], cpython: { verdict: 'conforms' },
+    command: `${PY} ${ADAPTER}`, needs: [], packages: [], alignment: { recording: 'fixtures/conformance/alignment.json', mode: 'default' },
+    cpython: { verdict: 'conforms' },
   },
   {
     name: 'cpython-3.11.7-glibc-malloc', description: 'CPython 3.11.7, glibc 2.36, PYTHONMALLOC=malloc',
-    command: `env PYTHONMALLOC=malloc ${PY} ${ADAPTER}`, needs: [], packages: [], cpython: { verdict: 'conforms' },
+    command: `env PYTHONMALLOC=malloc ${PY} ${ADAPTER}`, needs: [], packages: [], alignment: { recording: 'fixtures/conformance/alignment.json', mode: 'malloc' },
+    cpython: { verdict: 'conforms' },
   },
   {
     name: 'cpython-3.11.7-glibc-debug', description: 'CPython 3.11.7, glibc 2.36, PYTHONMALLOC=debug (declares "debug": misuse is checked)',
-    command: `env PYTHONMALLOC=debug ${PY} ${ADAPTER}`, needs: [], packages: [], cpython: { verdict: 'conforms' },
+    command: `env PYTHONMALLOC=debug ${PY} ${ADAPTER}`, needs: [], packages: [], alignment: { recording: 'fixtures/conformance/alignment.json', mode: 'debug' },
+    cpython: { verdict: 'conforms' },
   },
   ...ALLOCATORS.flatMap((a): RealImplementation[] => [
     {
       name: `cpython-3.11.7-${a.key}-malloc`, description: `CPython 3.11.7, ${a.key} (LD_PRELOAD, Debian ${a.pkg}), PYTHONMALLOC=malloc`,
       command: `env LD_PRELOAD=${a.lib} PYTHONMALLOC=malloc ${PY} ${ADAPTER}`, needs: [a.lib], packages: [a.pkg],
+      alignment: { recording: `fixtures/conformance/alignment-${a.key}.json`, mode: 'malloc' },
       cpython: { verdict: 'differs', rule: 'alignment-16', because: a.because },
     },
     {
       name: `cpython-3.11.7-${a.key}-pymalloc`, description: `CPython 3.11.7, ${a.key} (LD_PRELOAD), default allocator: pymalloc over ${a.key}`,
       command: `env LD_PRELOAD=${a.lib} ${PY} ${ADAPTER}`, needs: [a.lib], packages: [a.pkg],
+      alignment: { recording: `fixtures/conformance/alignment-${a.key}.json`, mode: 'default' },
       cpython: { verdict: 'differs', rule: 'alignment-16', because: `${a.because}; pymalloc hands 0-byte requests and the RAW family to it` },
     },
   ]),
   {
-    name: 'cpython-3.11.7-jemalloc-debug', description: 'CPython 3.11.7, jemalloc (LD_PRELOAD), PYTHONMALLOC=malloc_debug (declares "debug")',
+    name: 'cpython-3.11.7-jemalloc-debug', description: 'CPython 3.11.7, jemalloc (LD_PRELOAD), PYTHONMALLOC=malloc_debug (declares "debug"; the hooks never ask jemalloc for less than 24 bytes)',
     command: `env LD_PRELOAD=${ALLOCATORS[0].lib} PYTHONMALLOC=malloc_debug ${PY} ${ADAPTER}`, needs: [ALLOCATORS[0].lib], packages: [ALLOCATORS[0].pkg],
-    cpython: { verdict: 'differs', rule: 'alignment-16', because: `${ALLOCATORS[0].because}; the debug hooks add 16 bytes in front, keeping the inner alignment` },
+    alignment: { recording: 'fixtures/conformance/alignment-jemalloc.json', mode: 'malloc_debug' },
+    // The hooks ask the allocator for n + 24 bytes, never fewer than 24: jemalloc's
+    // 8-byte classes are never used, and the 16-byte header keeps its 16-byte alignment.
+    cpython: { verdict: 'conforms' },
   },
   {
     name: 'debian-3.11.2-release', description: 'Debian\'s CPython 3.11.2 release build (/usr/bin/python3.11), default allocator',
