@@ -30,6 +30,10 @@ import { InitCommand } from '../../properties/commands/init.ts';
 import { NewTypeCommand } from '../../properties/commands/new-type.ts';
 import { NewVarCommand } from '../../properties/commands/new-var.ts';
 import { NewCommand } from '../../properties/commands/new.ts';
+import { CallocCommand } from '../../properties/commands/calloc.ts';
+import { MallocCommand } from '../../properties/commands/malloc.ts';
+import { ReallocCommand } from '../../properties/commands/realloc.ts';
+import { Heap } from '../../spec/heap.ts';
 import { World } from '../../properties/world.ts';
 import { Conformance, type Difference, PropertyFailure } from '../../properties/conformance.ts';
 import type { Level } from '../../spec/rules.ts';
@@ -165,6 +169,12 @@ class Launcher {
  * command). Commands this file does not know are kept as they are.
  */
 export function fitCommand(cmd: unknown, features: ReadonlySet<Feature>): boolean {
+  // Under debug hooks CPython writes every byte of a new block (CLEANBYTE) and of a freed
+  // one (DEADBYTE): a request the allocator may grant lazily (1 TiB, say) would take hours.
+  if (features.has('debug')) {
+    const n = requestedBytes(cmd);
+    if (n !== null && Heap.mustFail(n) === null) return false;
+  }
   const objectCmd = cmd instanceof NewTypeCommand || cmd instanceof NewCommand || cmd instanceof NewVarCommand
     || cmd instanceof InitCommand || cmd instanceof InitVarCommand || cmd instanceof DelCommand;
   if (objectCmd) return features.has('objects') && features.has('obj');
@@ -177,6 +187,14 @@ export function fitCommand(cmd: unknown, features: ReadonlySet<Feature>): boolea
     }
   }
   return true;
+}
+
+/** Bytes a malloc, calloc or realloc command asks for at once, or null for other commands. */
+function requestedBytes(cmd: unknown): bigint | null {
+  if (cmd instanceof MallocCommand) return cmd.size;
+  if (cmd instanceof CallocCommand) return cmd.nelem * cmd.elsize;
+  if (cmd instanceof ReallocCommand) return cmd.requested;
+  return null;
 }
 
 type Cmds = Iterable<fc.AsyncCommand<World, World>>;
