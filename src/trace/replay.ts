@@ -15,12 +15,24 @@
  * With statistics (PYTRACE_STATS), at every `# mark …` and `# phase after-runmain` line
  * our _PyObject_DebugMallocStats text must equal the recorded section byte for byte.
  *
+ * Traces recorded under the debug hooks (allocator=pymalloc_debug, what PYTHONMALLOC=debug
+ * and -X dev select in a release build, or malloc_debug) are replayed through our debug
+ * hooks (src/debug) over our pymalloc or over the C library, as PyMem_SetupDebugHooks
+ * leaves the domains. The recorder wraps the hooks, so a MEM/OBJ line is the hooks' call:
+ * under pymalloc_debug pymalloc sees N + 24 bytes and its RAW fallback is itself a
+ * debug-hooked RAW call (ReplayOS maps those lines to the C library's view); under
+ * malloc_debug the hooks call the C library directly, with no line of its own, so the
+ * outer line is what the C library is checked against, and pymalloc is not used at all
+ * (its statistics are empty, as _PyObject_DebugMallocStats prints nothing then).
+ *
  * This module is the driver: the statistics file, the Replayer that feeds events to the
  * model and compares, and replayTrace. Mismatch reports and their state dump are in
  * mismatch-report.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { installDebugHooks } from '../debug/debug-hooks.ts';
+import type { AllocatorMode } from '../domains/allocator.ts';
 import { Runtime } from '../domains/runtime.ts';
 import type { PymallocState } from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
@@ -124,10 +136,26 @@ export interface ReplaySummary {
   header?: TraceHeader;
 }
 
+/**
+ * The `allocator=` values a replay can model, and the PYTHONMALLOC mode that sets the
+ * domains up the same way. `debug` is recorded as pymalloc_debug in a release build.
+ */
+const REPLAYABLE: Record<string, AllocatorMode> = {
+  pymalloc: 'pymalloc',
+  pymalloc_debug: 'pymalloc_debug',
+  malloc_debug: 'malloc_debug',
+};
+
 /** Feeds events one at a time; stops (ok = false) at the first mismatch. */
 export class Replayer {
   readonly os = new ReplayOS();
-  readonly rt: Runtime;
+  /** The simulated process; rebuilt for the trace's allocator when line 1 is read. */
+  rt: Runtime;
+  /**
+   * MEM/OBJ calls go to the C library with no nested line (malloc_debug): the outer line
+   * is also the C library's call.
+   */
+  private direct = false;
   events = 0;
   memobjCalls = 0;
   resultsCompared = 0;
@@ -189,18 +217,30 @@ export class Replayer {
       if (i > 0) f[w.slice(0, i)] = w.slice(i + 1);
     }
     const why = (r: string): never => { throw new ReplayInputError(1, r); };
-    if (f.allocator !== 'pymalloc') why(`cannot replay allocator=${f.allocator}: the replay models plain pymalloc (record without PYTHONMALLOC, -X dev or debug hooks)`);
+    const mode = Object.hasOwn(REPLAYABLE, f.allocator) ? REPLAYABLE[f.allocator] : undefined;
+    if (mode === undefined) why(`cannot replay allocator=${f.allocator}: the replay models pymalloc, pymalloc_debug and malloc_debug (PYTHONMALLOC unset, debug, pymalloc_debug or malloc_debug)`);
     if (f.ptr_bits !== '64') why(`cannot replay ptr_bits=${f.ptr_bits}: the model is 64-bit`);
     if (f.pre_hook_arenas !== '0' || f.pre_hook_blocks !== '0') {
       why(`pymalloc was not pristine when the hooks went in (pre_hook_arenas=${f.pre_hook_arenas} pre_hook_blocks=${f.pre_hook_blocks})`);
     }
     if (f.python !== undefined && !f.python.startsWith('3.11')) why(`python=${f.python}: the model is CPython 3.11's pymalloc`);
+    if (mode !== 'pymalloc') {
+      this.rt = new Runtime({ mode, os: () => this.os, installHooks: installDebugHooks });
+      this.os.debugRaw = true;
+      this.direct = mode === 'malloc_debug';
+    }
+  }
+
+  /** _PyMem_PymallocEnabled(): pymalloc serves the OBJ domain (under the hooks or not). */
+  private get pymallocEnabled(): boolean {
+    return !this.direct;
   }
 
   private call(e: CallEvent, nested: AllocEvent[]): void {
     const rt = this.rt;
     this.memobjCalls++;
-    this.os.expect(nested);
+    // malloc_debug: the hooks' C-library call is the outer line itself (none for free(NULL)).
+    this.os.expect(this.direct && !(e.kind === 'f' && e.ptr === 0) ? [...nested, e] : nested);
     let actual = 0;
     try {
       switch (e.kind) {
@@ -252,7 +292,7 @@ export class Replayer {
     }
     this.statsIndex++;
     this.checkpointsCompared++;
-    const ours = debugMallocStats(this.pymallocState);
+    const ours = this.pymallocEnabled ? debugMallocStats(this.pymallocState) : '';
     if (ours === sec.text) {
       this.checkpointsMatched++;
       return;
