@@ -156,6 +156,8 @@ export class Replayer {
    * is also the C library's call.
    */
   private direct = false;
+  /** C-library calls served from the outer line itself (malloc_debug), not nested lines. */
+  private directServed = 0;
   events = 0;
   memobjCalls = 0;
   resultsCompared = 0;
@@ -240,7 +242,9 @@ export class Replayer {
     const rt = this.rt;
     this.memobjCalls++;
     // malloc_debug: the hooks' C-library call is the outer line itself (none for free(NULL)).
-    this.os.expect(this.direct && !(e.kind === 'f' && e.ptr === 0) ? [...nested, e] : nested);
+    const own = this.direct && !(e.kind === 'f' && e.ptr === 0);
+    this.os.expect(own ? [...nested, e] : nested);
+    if (own) this.directServed++;
     let actual = 0;
     try {
       switch (e.kind) {
@@ -341,7 +345,7 @@ export class Replayer {
       lines,
       memobjCalls: this.memobjCalls,
       resultsCompared: this.resultsCompared,
-      nestedServed: this.os.served,
+      nestedServed: this.os.served - this.directServed,
       skipped: this.skipped,
       checkpoints: {
         compared: this.checkpointsCompared,
