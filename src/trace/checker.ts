@@ -23,7 +23,14 @@
  *    the middle of a live block);
  *  - freed-pointer: free/realloc of a pointer already freed (double free, use after
  *    free);
- *  - arena: `X` of an arena or chunk that is not live, or an arena line of the wrong kind.
+ *  - arena: `X` of an arena or chunk that is not live, or an arena line of the wrong kind;
+ *  - aborted: the process aborted inside an allocator call (`# abort in-call <call>`, written
+ *    by the recorder on SIGABRT: the debug hooks' fatal errors, the C library's heap
+ *    checks) and the call itself shows no misuse above, so the damage is one the trace
+ *    cannot show (a write outside a block, a corrupted header). A call that does show
+ *    one (a block freed through another family, a double free: under the debug hooks
+ *    these abort the process, so this is the only place a real trace can hold them) is
+ *    reported as that violation, at the comment's line.
  *
  * Documented exceptions (pytrace v1, "What a replay must know"): CPython swaps the
  * default RAW allocator in around some start-up and shutdown copies, so some RAW calls
@@ -52,7 +59,7 @@ import {
   type TraceSource,
 } from './reader.ts';
 
-export type ViolationKind = 'family' | 'alignment' | 'overlap' | 'unknown-pointer' | 'freed-pointer' | 'arena';
+export type ViolationKind = 'family' | 'alignment' | 'overlap' | 'unknown-pointer' | 'freed-pointer' | 'arena' | 'aborted';
 
 export interface Violation {
   line: number;
@@ -212,6 +219,7 @@ export class TraceChecker {
   feed(e: TraceEvent): void {
     if (e.kind === '#') {
       if (e.line === 1) this.debugHooks = /(^| )allocator=(pymalloc_debug|malloc_debug)( |$)/.test(e.text);
+      else if (e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
       return;
     }
     this.events++;
@@ -344,6 +352,26 @@ export class TraceChecker {
     return undefined;
   }
 
+  /** The call the process aborted in (its fields without a result). */
+  private abortedCall(line: number, call: string): void {
+    const ev = parseAbortedCall(line, call);
+    const why = `the process aborted inside ${call}`;
+    if (ev !== null && (ev.kind === 'f' || ev.kind === 'r') && ev.ptr !== 0) {
+      const before = this.violationCount;
+      const b = this.lookup(ev, ev.domain, ev.ptr);
+      if (this.violationCount > before) {
+        const v = this.violations[this.violations.length - 1];
+        if (v !== undefined && v.line === line) v.message = `${v.message} (${why})`;
+        return;
+      }
+      if (b !== undefined) {
+        this.violate(line, 'aborted', `${why}, a call on the live ${describe(b)}: the allocator found damage the trace cannot show (a write outside the block, a corrupted header)`);
+        return;
+      }
+    }
+    this.violate(line, 'aborted', `${why}: the allocator found damage the trace cannot show (a write outside a block, a corrupted header)`);
+  }
+
   private release(e: CallEvent, b: Block): void {
     this.blocks.remove(b);
     this.freed.set(b.ptr, e.line);
@@ -361,6 +389,20 @@ export class TraceChecker {
       notes: { ...this.notes },
       liveAtEnd,
     };
+  }
+}
+
+/** `f m 7f…`, `r o 7f… 100`, `m o 100`, `c m 1 100` (no result) as an event, or null. */
+export function parseAbortedCall(line: number, call: string): CallEvent | null {
+  const m = /^([mcrf]) ([rmo]) ([0-9a-f]+)(?: (\d+))?$/.exec(call);
+  if (m === null) return null;
+  const domain = m[2] as Domain;
+  const base = { line, nested: false, thread: 0, domain };
+  switch (m[1]) {
+    case 'm': return /^\d+$/.test(m[3]) && m[4] === undefined ? { ...base, kind: 'm', size: Number(m[3]), result: 0 } : null;
+    case 'c': return /^\d+$/.test(m[3]) && m[4] !== undefined ? { ...base, kind: 'c', nelem: Number(m[3]), elsize: Number(m[4]), result: 0 } : null;
+    case 'r': return m[4] !== undefined ? { ...base, kind: 'r', ptr: parseInt(m[3], 16), size: Number(m[4]), result: 0 } : null;
+    default: return m[4] === undefined ? { ...base, kind: 'f', ptr: parseInt(m[3], 16) } : null;
   }
 }
 

@@ -32,6 +32,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { installDebugHooks } from '../debug/debug-hooks.ts';
+import { FatalError } from '../debug/fatal.ts';
+import { parseAbortedCall } from './checker.ts';
 import type { AllocatorMode } from '../domains/allocator.ts';
 import { Runtime } from '../domains/runtime.ts';
 import type { PymallocState } from '../pymalloc/state.ts';
@@ -131,6 +133,8 @@ export interface ReplaySummary {
   checkpoints: { compared: number; matched: number; total: number };
   /** `allocated_blocks=` of `# phase after-runmain` compared with the model's count. */
   allocatedBlocksChecked: boolean;
+  /** `# abort in-call` (reason=abort): its line (0: none) and whether our debug hooks stopped there too. */
+  abort: { line: number; reproduced: boolean };
   mismatches: number;
   mismatch?: ReplayMismatch;
   header?: TraceHeader;
@@ -168,6 +172,9 @@ export class Replayer {
   header: TraceHeader | null = null;
   /** Whether the after-runmain allocated_blocks count was compared. */
   blocksChecked = false;
+  /** Line of `# abort in-call …` (0: none), and whether our debug hooks stopped there too. */
+  abortLine = 0;
+  abortReproduced = false;
   private pending: AllocEvent[] = [];
   private statsIndex = 0;
 
@@ -187,6 +194,7 @@ export class Replayer {
       else {
         if (this.opts.stats !== undefined && isCheckpoint(e.text)) this.checkpoint(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('phase after-runmain ')) this.checkAllocatedBlocks(e.line, e.text);
+        if (this.mismatch === null && e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
       }
       return this.mismatch === null;
     }
@@ -285,6 +293,37 @@ export class Replayer {
     }
   }
 
+  /**
+   * The process aborted inside this MEM/OBJ call (the recorder's `# abort in-call`). Under
+   * the debug hooks that is a fatal error of the hooks, so ours must stop there too.
+   * Without the hooks (a C library abort) there is nothing of ours to compare.
+   */
+  private abortedCall(line: number, call: string): void {
+    const e = parseAbortedCall(line, call);
+    this.abortLine = line;
+    if (e === null || e.domain === 'r' || this.rt.mode === 'pymalloc') return;
+    this.os.expect([]);
+    try {
+      switch (e.kind) {
+        case 'm': this.rt.malloc(e.domain, e.size); break;
+        case 'c': this.rt.calloc(e.domain, e.nelem, e.elsize); break;
+        case 'r': this.rt.realloc(e.domain, e.ptr, e.size); break;
+        case 'f': this.rt.free(e.domain, e.ptr); break;
+      }
+    } catch (err) {
+      if (err instanceof FatalError) {
+        this.abortReproduced = true;
+        return;
+      }
+    }
+    this.mismatch = {
+      kind: 'abort', line, event: `# abort in-call ${call}`,
+      reason: "CPython's debug hooks aborted the process in this call; ours did not (damage the trace does not record, such as a write outside a block?)",
+      expected: 'Fatal Python error (abort)', actual: 'no fatal error',
+      dump: dumpState(this.pymallocState, eventAddresses(e), requestClass(e)),
+    };
+  }
+
   private checkpoint(line: number, text: string): void {
     const sections = this.opts.stats!;
     const sec = sections[this.statsIndex];
@@ -353,6 +392,7 @@ export class Replayer {
         total: this.opts.stats?.length ?? 0,
       },
       allocatedBlocksChecked: this.blocksChecked,
+      abort: { line: this.abortLine, reproduced: this.abortReproduced },
       mismatches: this.mismatch === null ? 0 : 1,
       ...(this.mismatch !== null ? { mismatch: this.mismatch } : {}),
       ...(header !== undefined ? { header } : {}),
