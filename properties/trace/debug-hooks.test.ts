@@ -179,3 +179,48 @@ describe('the debug layout, line by line', () => {
     expect((await check(['m o 0 55b96faf0010', 'm o 0 55b96faf0030'], h)).violations).toEqual([]);
   });
 });
+
+describe('recorded misuse: the debug hooks end the process, the trace says where', () => {
+  const misuse = (w: string): string => join(FIXTURES, `debug_misuse.${w}.trace.gz`);
+  const abortLine = (w: string): number => {
+    const ls = gunzipSync(readFileSync(misuse(w))).toString('latin1').split('\n');
+    return ls.findIndex((l) => l.startsWith('# abort in-call ')) + 1;
+  };
+
+  test.each<[string, string, number, RegExp]>([
+    ['family', 'family', 134, /^family: f m [0-9a-f]+: OBJ block [0-9a-f]+ \(line \d+\) freed through MEM \(the process aborted inside f m [0-9a-f]+\)$/],
+    ['double', 'freed-pointer', 139, /^freed-pointer: f m [0-9a-f]+: [0-9a-f]+ was already freed at line \d+ \(the process aborted inside f m/],
+    ['overflow', 'aborted', 134, /^aborted: the process aborted inside f o [0-9a-f]+, a call on the live OBJ block [0-9a-f]+\+100 from line \d+/],
+  ])('%s: check reports it at the abort line', async (w, kind, exitcode, message) => {
+    const t = parseTrace(readFileSync(misuse(w)));
+    expect(t.end).toMatchObject({ reason: 'abort', exitcode });
+    const r = await checkTrace(misuse(w));
+    expect(r.violations).toHaveLength(1);
+    expect(r.violations[0]).toMatchObject({ line: abortLine(w), kind });
+    expect(`${r.violations[0].kind}: ${r.violations[0].message}`).toMatch(message);
+  });
+
+  test.each(['family', 'double'])('%s: replay matches up to the abort, and our hooks stop in the same call', async (w) => {
+    const r = await replayTrace(misuse(w));
+    expect(r.mismatch).toBeUndefined();
+    expect(r.abort).toEqual({ line: abortLine(w), reproduced: true });
+    expect(r.resultsCompared).toBeGreaterThan(20000);
+  });
+
+  test('overflow: the write past the block is not in the trace, so our hooks do not stop: a mismatch that says so', async () => {
+    const r = await replayTrace(misuse('overflow'));
+    expect(r.mismatch).toMatchObject({ kind: 'abort', line: abortLine('overflow') });
+    expect(r.mismatch!.reason).toMatch(/ours did not/);
+  });
+
+  test('an abort comment the model can reproduce only when it is a misuse: a clean free is not one', async () => {
+    const ls = gunzipSync(readFileSync(misuse('family'))).toString('latin1').split('\n');
+    const k = ls.findIndex((l) => l.startsWith('# abort in-call '));
+    // Point the aborted free at its own family: nothing wrong with it, so ours does not stop.
+    ls[k] = ls[k].replace('in-call f m ', 'in-call f o ');
+    const r = await replayTrace(Buffer.from(ls.join('\n'), 'latin1'));
+    expect(r.mismatch).toMatchObject({ kind: 'abort', line: k + 1 });
+    const c = await checkTrace(Buffer.from(ls.join('\n'), 'latin1'));
+    expect(c.violations.map((v) => v.kind)).toEqual(['aborted']);
+  });
+});
