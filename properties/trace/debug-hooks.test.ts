@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { checkTrace } from '../../src/trace/checker.ts';
+import { parseAbortedCall } from '../../src/trace/events.ts';
 import { parseTrace } from '../../src/trace/reader.ts';
 import { readStatsFile, replayTrace } from '../../src/trace/replay.ts';
 import { FIXTURES, HEADER, trace } from './helpers.ts';
@@ -222,5 +223,20 @@ describe('recorded misuse: the debug hooks end the process, the trace says where
     expect(r.mismatch).toMatchObject({ kind: 'abort', line: k + 1 });
     const c = await checkTrace(Buffer.from(ls.join('\n'), 'latin1'));
     expect(c.violations.map((v) => v.kind)).toEqual(['aborted']);
+  });
+});
+
+describe('the `# abort in-call` call', () => {
+  test.each<[string, object | null]>([
+    ['f m 7f2ed2549ec0', { kind: 'f', domain: 'm', ptr: 0x7f2ed2549ec0 }],
+    ['r o 7f00 100', { kind: 'r', domain: 'o', ptr: 0x7f00, size: 100, result: 0 }],
+    ['m o 100', { kind: 'm', domain: 'o', size: 100, result: 0 }],
+    ['c r 4 25', { kind: 'c', domain: 'r', nelem: 4, elsize: 25, result: 0 }],
+    ['m o 1a', null], ['m o 1 2', null], ['c m 4', null], ['r o 7f00', null], ['f m 7f00 1', null],
+    ['x o 10', null], ['f q 10', null], ['f m', null], ['(arena allocator)', null],
+  ])('%s', (call, want) => {
+    const e = parseAbortedCall(9, call);
+    if (want === null) expect(e).toBeNull();
+    else expect(e).toMatchObject({ line: 9, nested: false, thread: 0, ...want });
   });
 });

@@ -54,6 +54,7 @@
  * a second block.
  */
 import { AddrMap } from './addr-map.ts';
+import { parseAbortedCall } from './events.ts';
 import {
   type AllocEvent, type ArenaEvent, type CallEvent, type Domain, forEachTraceEvent, formatEvent, type TraceEvent,
   type TraceSource,
@@ -389,20 +390,6 @@ export class TraceChecker {
       notes: { ...this.notes },
       liveAtEnd,
     };
-  }
-}
-
-/** `f m 7f…`, `r o 7f… 100`, `m o 100`, `c m 1 100` (no result) as an event, or null. */
-export function parseAbortedCall(line: number, call: string): CallEvent | null {
-  const m = /^([mcrf]) ([rmo]) ([0-9a-f]+)(?: (\d+))?$/.exec(call);
-  if (m === null) return null;
-  const domain = m[2] as Domain;
-  const base = { line, nested: false, thread: 0, domain };
-  switch (m[1]) {
-    case 'm': return /^\d+$/.test(m[3]) && m[4] === undefined ? { ...base, kind: 'm', size: Number(m[3]), result: 0 } : null;
-    case 'c': return /^\d+$/.test(m[3]) && m[4] !== undefined ? { ...base, kind: 'c', nelem: Number(m[3]), elsize: Number(m[4]), result: 0 } : null;
-    case 'r': return m[4] !== undefined ? { ...base, kind: 'r', ptr: parseInt(m[3], 16), size: Number(m[4]), result: 0 } : null;
-    default: return m[4] === undefined ? { ...base, kind: 'f', ptr: parseInt(m[3], 16) } : null;
   }
 }
 

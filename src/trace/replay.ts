@@ -33,12 +33,12 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { installDebugHooks } from '../debug/debug-hooks.ts';
 import { FatalError } from '../debug/fatal.ts';
-import { parseAbortedCall } from './checker.ts';
 import type { AllocatorMode } from '../domains/allocator.ts';
 import { Runtime } from '../domains/runtime.ts';
 import type { PymallocState } from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
 import { dumpState, eventAddresses, firstDifference, type ReplayMismatch, requestClass } from './mismatch-report.ts';
+import { parseAbortedCall } from './events.ts';
 import {
   type AllocEvent, type CallEvent, formatEvent, forEachTraceEvent, isGzip, type TraceEvent,
   TraceFormatError, type TraceHeader, type TraceSource,
