@@ -65,7 +65,8 @@ export async function recordCommand(args: string[], io: Io = defaultIo): Promise
     });
     child.on('exit', (code, signal) => {
       if (signal !== null) {
-        io.stderr(`objimpl record: the traced program was killed by ${signal}; ${out} is truncated\n`);
+        const ended = signal === 'SIGABRT' || signal === 'SIGSEGV' || signal === 'SIGBUS';
+        io.stderr(`objimpl record: the traced program was killed by ${signal}; ${out} ${ended ? "ends at that point ('# end ... reason=abort'), or is truncated if the recorder could not end it" : 'is truncated'}\n`);
         res(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : signal === 'SIGSEGV' ? 11 : signal === 'SIGABRT' ? 6 : 15));
         return;
       }

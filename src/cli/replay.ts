@@ -76,12 +76,13 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`  statistics: ${summary.checkpoints.matched} of ${summary.checkpoints.total} checkpoints matched byte for byte\n`);
   }
   if (summary.allocatedBlocksChecked) io.stdout('  allocated blocks at after-runmain (sys.getallocatedblocks()): matched\n');
+  if (summary.abort.reproduced) io.stdout(`  the process aborted at line ${summary.abort.line}; our debug hooks stopped there too\n`);
   if (summary.mismatch !== undefined) io.stdout(formatMismatch(summary.mismatch));
   io.stdout(`  ${summary.ok ? 'ok' : 'MISMATCH'} (${seconds.toFixed(2)} s)\n`);
   return summary.ok ? 0 : 1;
 }
 
-const KIND = { result: 'result address', nested: 'nested call', stats: 'statistics', blocks: 'allocated blocks', 'model-error': 'model error' } as const;
+const KIND = { result: 'result address', nested: 'nested call', stats: 'statistics', blocks: 'allocated blocks', 'model-error': 'model error', abort: 'abort' } as const;
 
 export function formatMismatch(m: ReplayMismatch): string {
   const lines = [

@@ -15,16 +15,30 @@
  * With statistics (PYTRACE_STATS), at every `# mark …` and `# phase after-runmain` line
  * our _PyObject_DebugMallocStats text must equal the recorded section byte for byte.
  *
+ * Traces recorded under the debug hooks (allocator=pymalloc_debug, what PYTHONMALLOC=debug
+ * and -X dev select in a release build, or malloc_debug) are replayed through our debug
+ * hooks (src/debug) over our pymalloc or over the C library, as PyMem_SetupDebugHooks
+ * leaves the domains. The recorder wraps the hooks, so a MEM/OBJ line is the hooks' call:
+ * under pymalloc_debug pymalloc sees N + 24 bytes and its RAW fallback is itself a
+ * debug-hooked RAW call (ReplayOS maps those lines to the C library's view); under
+ * malloc_debug the hooks call the C library directly, with no line of its own, so the
+ * outer line is what the C library is checked against, and pymalloc is not used at all
+ * (its statistics are empty, as _PyObject_DebugMallocStats prints nothing then).
+ *
  * This module is the driver: the statistics file, the Replayer that feeds events to the
  * model and compares, and replayTrace. Mismatch reports and their state dump are in
  * mismatch-report.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { installDebugHooks } from '../debug/debug-hooks.ts';
+import { FatalError } from '../debug/fatal.ts';
+import type { AllocatorMode } from '../domains/allocator.ts';
 import { Runtime } from '../domains/runtime.ts';
 import type { PymallocState } from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
 import { dumpState, eventAddresses, firstDifference, type ReplayMismatch, requestClass } from './mismatch-report.ts';
+import { parseAbortedCall } from './events.ts';
 import {
   type AllocEvent, type CallEvent, formatEvent, forEachTraceEvent, isGzip, type TraceEvent,
   TraceFormatError, type TraceHeader, type TraceSource,
@@ -119,15 +133,35 @@ export interface ReplaySummary {
   checkpoints: { compared: number; matched: number; total: number };
   /** `allocated_blocks=` of `# phase after-runmain` compared with the model's count. */
   allocatedBlocksChecked: boolean;
+  /** `# abort in-call` (reason=abort): its line (0: none) and whether our debug hooks stopped there too. */
+  abort: { line: number; reproduced: boolean };
   mismatches: number;
   mismatch?: ReplayMismatch;
   header?: TraceHeader;
 }
 
+/**
+ * The `allocator=` values a replay can model, and the PYTHONMALLOC mode that sets the
+ * domains up the same way. `debug` is recorded as pymalloc_debug in a release build.
+ */
+const REPLAYABLE: Record<string, AllocatorMode> = {
+  pymalloc: 'pymalloc',
+  pymalloc_debug: 'pymalloc_debug',
+  malloc_debug: 'malloc_debug',
+};
+
 /** Feeds events one at a time; stops (ok = false) at the first mismatch. */
 export class Replayer {
   readonly os = new ReplayOS();
-  readonly rt: Runtime;
+  /** The simulated process; rebuilt for the trace's allocator when line 1 is read. */
+  rt: Runtime;
+  /**
+   * MEM/OBJ calls go to the C library with no nested line (malloc_debug): the outer line
+   * is also the C library's call.
+   */
+  private direct = false;
+  /** C-library calls served from the outer line itself (malloc_debug), not nested lines. */
+  private directServed = 0;
   events = 0;
   memobjCalls = 0;
   resultsCompared = 0;
@@ -138,6 +172,9 @@ export class Replayer {
   header: TraceHeader | null = null;
   /** Whether the after-runmain allocated_blocks count was compared. */
   blocksChecked = false;
+  /** Line of `# abort in-call …` (0: none), and whether our debug hooks stopped there too. */
+  abortLine = 0;
+  abortReproduced = false;
   private pending: AllocEvent[] = [];
   private statsIndex = 0;
 
@@ -157,6 +194,7 @@ export class Replayer {
       else {
         if (this.opts.stats !== undefined && isCheckpoint(e.text)) this.checkpoint(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('phase after-runmain ')) this.checkAllocatedBlocks(e.line, e.text);
+        if (this.mismatch === null && e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
       }
       return this.mismatch === null;
     }
@@ -189,18 +227,32 @@ export class Replayer {
       if (i > 0) f[w.slice(0, i)] = w.slice(i + 1);
     }
     const why = (r: string): never => { throw new ReplayInputError(1, r); };
-    if (f.allocator !== 'pymalloc') why(`cannot replay allocator=${f.allocator}: the replay models plain pymalloc (record without PYTHONMALLOC, -X dev or debug hooks)`);
+    const mode = Object.hasOwn(REPLAYABLE, f.allocator) ? REPLAYABLE[f.allocator] : undefined;
+    if (mode === undefined) why(`cannot replay allocator=${f.allocator}: the replay models pymalloc, pymalloc_debug and malloc_debug (PYTHONMALLOC unset, debug, pymalloc_debug or malloc_debug)`);
     if (f.ptr_bits !== '64') why(`cannot replay ptr_bits=${f.ptr_bits}: the model is 64-bit`);
     if (f.pre_hook_arenas !== '0' || f.pre_hook_blocks !== '0') {
       why(`pymalloc was not pristine when the hooks went in (pre_hook_arenas=${f.pre_hook_arenas} pre_hook_blocks=${f.pre_hook_blocks})`);
     }
     if (f.python !== undefined && !f.python.startsWith('3.11')) why(`python=${f.python}: the model is CPython 3.11's pymalloc`);
+    if (mode !== 'pymalloc') {
+      this.rt = new Runtime({ mode, os: () => this.os, installHooks: installDebugHooks });
+      this.os.debugRaw = true;
+      this.direct = mode === 'malloc_debug';
+    }
+  }
+
+  /** _PyMem_PymallocEnabled(): pymalloc serves the OBJ domain (under the hooks or not). */
+  private get pymallocEnabled(): boolean {
+    return !this.direct;
   }
 
   private call(e: CallEvent, nested: AllocEvent[]): void {
     const rt = this.rt;
     this.memobjCalls++;
-    this.os.expect(nested);
+    // malloc_debug: the hooks' C-library call is the outer line itself (none for free(NULL)).
+    const own = this.direct && !(e.kind === 'f' && e.ptr === 0);
+    this.os.expect(own ? [...nested, e] : nested);
+    if (own) this.directServed++;
     let actual = 0;
     try {
       switch (e.kind) {
@@ -241,6 +293,37 @@ export class Replayer {
     }
   }
 
+  /**
+   * The process aborted inside this MEM/OBJ call (the recorder's `# abort in-call`). Under
+   * the debug hooks that is a fatal error of the hooks, so ours must stop there too.
+   * Without the hooks (a C library abort) there is nothing of ours to compare.
+   */
+  private abortedCall(line: number, call: string): void {
+    const e = parseAbortedCall(line, call);
+    this.abortLine = line;
+    if (e === null || e.domain === 'r' || this.rt.mode === 'pymalloc') return;
+    this.os.expect([]);
+    try {
+      switch (e.kind) {
+        case 'm': this.rt.malloc(e.domain, e.size); break;
+        case 'c': this.rt.calloc(e.domain, e.nelem, e.elsize); break;
+        case 'r': this.rt.realloc(e.domain, e.ptr, e.size); break;
+        case 'f': this.rt.free(e.domain, e.ptr); break;
+      }
+    } catch (err) {
+      if (err instanceof FatalError) {
+        this.abortReproduced = true;
+        return;
+      }
+    }
+    this.mismatch = {
+      kind: 'abort', line, event: `# abort in-call ${call}`,
+      reason: "CPython's debug hooks aborted the process in this call; ours did not (damage the trace does not record, such as a write outside a block?)",
+      expected: 'Fatal Python error (abort)', actual: 'no fatal error',
+      dump: dumpState(this.pymallocState, eventAddresses(e), requestClass(e)),
+    };
+  }
+
   private checkpoint(line: number, text: string): void {
     const sections = this.opts.stats!;
     const sec = sections[this.statsIndex];
@@ -252,7 +335,7 @@ export class Replayer {
     }
     this.statsIndex++;
     this.checkpointsCompared++;
-    const ours = debugMallocStats(this.pymallocState);
+    const ours = this.pymallocEnabled ? debugMallocStats(this.pymallocState) : '';
     if (ours === sec.text) {
       this.checkpointsMatched++;
       return;
@@ -301,7 +384,7 @@ export class Replayer {
       lines,
       memobjCalls: this.memobjCalls,
       resultsCompared: this.resultsCompared,
-      nestedServed: this.os.served,
+      nestedServed: this.os.served - this.directServed,
       skipped: this.skipped,
       checkpoints: {
         compared: this.checkpointsCompared,
@@ -309,6 +392,7 @@ export class Replayer {
         total: this.opts.stats?.length ?? 0,
       },
       allocatedBlocksChecked: this.blocksChecked,
+      abort: { line: this.abortLine, reproduced: this.abortReproduced },
       mismatches: this.mismatch === null ? 0 : 1,
       ...(this.mismatch !== null ? { mismatch: this.mismatch } : {}),
       ...(header !== undefined ? { header } : {}),
