@@ -188,7 +188,7 @@
     }
     overlay.addEventListener('mousedown', function (ev) {
       x0 = svgX(ev);
-      band = el('rect', { x: x0, y: top, width: 0, height: bottom - top, class: 'brush' }, svg);
+      band = el('rect', { x: x0, y: top, width: 0, height: bottom - top, class: 'brush', 'pointer-events': 'none' }, svg);
       ev.preventDefault();
     });
     overlay.addEventListener('mousemove', function (ev) {
