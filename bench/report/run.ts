@@ -3,14 +3,15 @@
  * `objimpl replay`, side by side. For each trace, N pairs of fresh processes, the order
  * within a pair alternating, each running the replay without and with `--report`
  * (bench/report/child.ts). Prints the median CPU and wall time of each side, the ratio
- * of the medians, and the page size. Ratios only: absolute times on a shared machine
+ * of the medians, the page size, and the time Chromium takes to open and draw it. Ratios only: absolute times on a shared machine
  * mean little.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromiumInstalled, launchChromium } from '../../properties/report/browser.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -51,7 +52,23 @@ for (const spec of traces) {
   const cr = median(withR.map((r) => r.cpuMs));
   const ww = median(without.map((r) => r.wallMs));
   const wr = median(withR.map((r) => r.wallMs));
+  // Opening the page: navigation start to drawn (body[data-ready-ms]), median of 3 loads.
+  let openMs: number | null = null;
+  if (chromiumInstalled()) {
+    const b = await launchChromium();
+    const times: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const page = await b.context.newPage();
+      await page.goto(pathToFileURL(out).href);
+      await page.waitForSelector('body[data-ready="1"]');
+      times.push(Number(await page.getAttribute('body', 'data-ready-ms')));
+      await page.close();
+    }
+    await b.close();
+    openMs = median(times);
+  }
   console.log(JSON.stringify({
+    openMs,
     trace: basename(trace), runs,
     cpuMs: { without: Math.round(cw), with: Math.round(cr), ratio: Number((cr / cw).toFixed(3)) },
     wallMs: { without: Math.round(ww), with: Math.round(wr), ratio: Number((wr / ww).toFixed(3)) },
