@@ -16,6 +16,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const names = ['startup', 'json_roundtrip', 'churn', 'threads'];
 
 async function main(): Promise<number> {
+  process.chdir(root); // the pages name their traces relative to the repository
   if (!chromiumInstalled()) {
     process.stderr.write(`report:docs: ${CHROMIUM} is not installed (apt-get install -y chromium)\n`);
     return 2;
@@ -26,8 +27,8 @@ async function main(): Promise<number> {
     for (const name of names) {
       const out = join(dir, `${name}.html`);
       const io = { stdout: () => {}, stderr: (t: string) => { process.stderr.write(t); }, progress: () => {} };
-      const trace = join(root, 'fixtures/traces', `${name}.trace.gz`);
-      const code = await replayCommand([trace, '--stats', join(root, 'fixtures/traces', `${name}.stats`), '--report', out], io);
+      const trace = `fixtures/traces/${name}.trace.gz`;
+      const code = await replayCommand([trace, '--stats', `fixtures/traces/${name}.stats`, '--report', out], io);
       if (code !== 0) throw new Error(`replay of ${name} exited ${code}`);
       const page = await browser.context.newPage();
       const errors: string[] = [];
