@@ -142,12 +142,15 @@ describe.skipIf(!have && !required)('the HTML report in headless Chromium', () =
         await page.click(`.tabs button[data-checkpoint="${k}"]`);
         await page.waitForSelector(`#map-${k} svg .arena-row, #map-${k}[data-drawn="1"]`);
         seen.push(await page.evaluate((k) => {
-          const panel = document.querySelector(`.cp-panel[data-checkpoint="${k}"]`)!;
-          const num = (e: Element, a: string): number => Number(e.getAttribute(a));
+          // Runs in the page; the project compiles without the DOM library, hence the local type.
+          interface El { hidden: boolean; getAttribute(a: string): string | null; querySelectorAll(s: string): Iterable<El> }
+          const doc = (globalThis as unknown as { document: { querySelector(s: string): El } }).document;
+          const panel = doc.querySelector(`.cp-panel[data-checkpoint="${k}"]`);
+          const num = (e: El, a: string): number => Number(e.getAttribute(a));
           return {
             kind: panel.getAttribute('data-kind')!,
             label: panel.getAttribute('data-label')!,
-            hidden: (panel as HTMLElement).hidden,
+            hidden: panel.hidden,
             rows: [...panel.querySelectorAll('.arena-row')].map((g) => ({
               index: num(g, 'data-index'), state: g.getAttribute('data-state')!, address: g.getAttribute('data-address')!,
               nfreepools: num(g, 'data-nfreepools'), usable: num(g, 'data-usable'),
