@@ -13,9 +13,9 @@ const USAGE = `usage: objimpl <command> [options]
   verify [--mode default|pymalloc|malloc] [--runs N] [--seed S --path P] [--json]
       check the optimized model against the spec (the main job)
   run FILE|-          run a debug-hook scenario (scenario-v1)
-  replay TRACE [--stats FILE] [--json]   replay a pytrace against our pymalloc
+  replay TRACE [--stats FILE] [--report FILE.html] [--json]   replay a pytrace against our pymalloc
   check TRACE         check a pytrace against the spec alone
-  stats [TRACE]       print _debugmallocstats text
+  stats [TRACE] [--report FILE.html]   print _debugmallocstats text
   record OUT -- ARGS  record a pytrace from the machine's python3
   gate --impl "<command>" [--runs N] [--seed S --path P --property NAME] [--budget SECONDS] [--junit FILE] [--json FILE]
                       check another implementation over gate protocol v1 (docs/gate.md)

@@ -115,6 +115,21 @@ export interface ReplayOptions {
   /** Called every `progressEvery` event lines with the current line number. */
   onProgress?: (line: number) => void;
   progressEvery?: number;
+  /** Watches the model's state as the replay goes (e.g. the HTML report, src/report/). */
+  observer?: ReplayObserver;
+}
+
+/**
+ * An optional watcher of the replay, kept off the per-event path: it is called every
+ * `interval` events (read again after each sample, so it may grow), after a top-level
+ * call that had nested lines (the only calls in which arenas come and go), and at every
+ * comment line. It reads Replayer.pymallocState; it must not change it.
+ */
+export interface ReplayObserver {
+  interval: number;
+  sample(events: number, line: number): void;
+  afterNested(events: number, line: number): void;
+  comment(text: string, line: number, events: number): void;
 }
 
 export interface ReplaySummary {
@@ -177,9 +192,13 @@ export class Replayer {
   abortReproduced = false;
   private pending: AllocEvent[] = [];
   private statsIndex = 0;
+  private readonly observer: ReplayObserver | null;
+  private nextSample = 0;
 
   constructor(private readonly opts: ReplayOptions = {}) {
     this.rt = new Runtime({ mode: 'pymalloc', os: () => this.os });
+    this.observer = opts.observer ?? null;
+    this.nextSample = this.observer?.interval ?? 0;
   }
 
   get pymallocState(): PymallocState {
@@ -192,6 +211,7 @@ export class Replayer {
     if (e.kind === '#') {
       if (e.line === 1) this.checkHeader(e.text);
       else {
+        this.observer?.comment(e.text, e.line, this.events);
         if (this.opts.stats !== undefined && isCheckpoint(e.text)) this.checkpoint(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('phase after-runmain ')) this.checkAllocatedBlocks(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
@@ -217,6 +237,14 @@ export class Replayer {
     const nested = this.pending;
     this.pending = [];
     this.call(e, nested);
+    const obs = this.observer;
+    if (obs !== null && this.mismatch === null) {
+      if (nested.length !== 0) obs.afterNested(this.events, e.line);
+      if (this.events >= this.nextSample) {
+        obs.sample(this.events, e.line);
+        this.nextSample = this.events + obs.interval;
+      }
+    }
     return this.mismatch === null;
   }
 
