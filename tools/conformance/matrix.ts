@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     const why = missing(impl);
     if (why !== null) throw new Error(`${impl.name}: ${why}`);
     const run = async (level: 'contract' | 'cpython'): Promise<GateResult> => {
-      const g = await runGate({ command: impl.command, level, runs, seed, keepGoing: true });
+      const g = await runGate({ command: impl.command, level, runs, seed, keepGoing: true, timeoutMs: 30_000 });
       process.stderr.write(`conformance: ${impl.name} at ${level}: ${g.outcome} (${g.seconds.toFixed(1)} s)\n`);
       return g;
     };
