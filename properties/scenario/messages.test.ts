@@ -189,12 +189,27 @@ describe('objimpl run: exact lines', () => {
   }
 
   test('argument count', async () => {
-    for (const [args, n] of [[[], 0], [['a', 'b'], 2], [[''], 1]] as Array<[string[], number]>) {
+    const lines: Array<[string[], string]> = [
+      [[], 'objimpl run: FILE|-: missing (usage: objimpl run FILE|-)\n'],
+      [['a', 'b'], "objimpl run: 'b': unexpected operand: run takes FILE|- (try objimpl run --help)\n"],
+      [[''], "objimpl run: '': not a file name (usage: objimpl run FILE|-)\n"],
+      [['--frob'], 'objimpl run: --frob: unknown option (try objimpl run --help)\n'],
+    ];
+    for (const [args, line] of lines) {
       const r = await run(args);
       expect(r.status).toBe(2);
       expect(r.out).toBe('');
-      expect(r.err).toBe(`objimpl run: expected exactly one FILE or -, got ${n} argument(s)\nusage: objimpl run FILE|-\n`);
+      expect(r.err).toBe(line);
     }
+  });
+
+  test('--help and -h print the page and run nothing; after -- they are file names', async () => {
+    for (const args of [['--help'], ['-h'], ['x.json', '--help']]) {
+      const r = await run(args);
+      expect(r).toEqual({ status: 0, out: expect.stringMatching(/^usage: objimpl run FILE\|-\n/), err: '' });
+    }
+    const r = await run(['--', '--help']);
+    expect(r).toEqual({ status: 2, out: '', err: 'objimpl run: --help: cannot read: ENOENT\n' });
   });
 
   test('stdin in several chunks, strings and bytes mixed, is read whole', async () => {

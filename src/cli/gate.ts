@@ -3,10 +3,10 @@
  * object-memory API (gate protocol v1, docs/gate.md). Exit 0 when every property holds,
  * 1 with the shrunk counterexample and a replay command when one fails, 2 for bad usage.
  */
-import { writeFileSync } from 'node:fs';
 import { jsonReport, junitReport, textReport } from '../gate/report.ts';
 import { PROPERTY_NAMES, runGate, type GateOptions } from '../gate/runner.ts';
-import { UsageError, type Io } from './io.ts';
+import { intArg, secondsArg, usage } from './args.ts';
+import { writeOutput, type Io } from './io.ts';
 
 export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
   --impl CMD          shell command that starts the implementation (gate protocol v1)
@@ -18,9 +18,10 @@ export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
   --start-timeout SECONDS   time to start and answer hello (default 20, or --timeout if longer)
   --max-commands N    commands per model-based run (default 60)
   --keep-going        run every property even after one fails
-  --junit FILE        write a JUnit XML report
-  --json FILE         write a JSON report
+  --junit FILE|-      write a JUnit XML report (- : standard output)
+  --json FILE|-       write a JSON report (- : standard output)
   --quiet-impl        do not pass the implementation's stderr through
+  -h, --help          print this help and exit
 `;
 
 export async function gateCommand(args: string[], io: Io): Promise<number> {
@@ -33,7 +34,7 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
     const a = args[i];
     const value = (): string => {
       const v = args[++i];
-      if (v === undefined) throw new UsageError(`gate: ${a} needs a value`);
+      if (v === undefined) throw usage('gate', a, 'needs a value');
       return v;
     };
     switch (a) {
@@ -43,7 +44,7 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
       case '--path': o.path = value(); break;
       case '--property': {
         const name = value();
-        if (!PROPERTY_NAMES.includes(name)) throw new UsageError(`gate: unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
+        if (!PROPERTY_NAMES.includes(name)) throw usage('gate', a, `unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
         (o.only ??= []).push(name);
         break;
       }
@@ -56,38 +57,25 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
       case '--json': json = value(); break;
       case '--quiet-impl': quiet = true; break;
       case '--help': case '-h': io.stdout(GATE_USAGE); return 0;
-      default: throw new UsageError(`gate: unknown option ${a} (try objimpl gate --help)`);
+      default: throw usage('gate', a.startsWith('-') ? a : `'${a}'`, `unknown ${a.startsWith('-') ? 'option' : 'operand'} (try objimpl gate --help)`);
     }
   }
-  if (impl === undefined || impl.trim() === '') throw new UsageError('gate: --impl "<command>" is required');
+  if (impl === undefined || impl.trim() === '') throw usage('gate', '--impl', 'required: the shell command that starts the implementation (try objimpl gate --help)');
   if (o.path !== undefined && (o.seed === undefined || o.only?.length !== 1)) {
-    throw new UsageError('gate: --path replays one failure: it needs --seed and exactly one --property');
+    throw usage('gate', '--path', 'replays one failure: it needs --seed and exactly one --property');
   }
   o.command = impl;
   o.progress = (t) => io.progress(t);
   if (!quiet) o.onStderr = (t) => { if (t !== '') io.stderr(t); };
   const result = await runGate(o);
   io.progress('');
-  io.stdout(textReport(result));
-  if (junit !== undefined) writeFileSync(junit, junitReport(result));
-  if (json !== undefined) writeFileSync(json, jsonReport(result));
+  // With a report on standard output (-) the text report goes to stderr.
+  (junit === '-' || json === '-' ? io.stderr : io.stdout)(textReport(result));
+  if (junit !== undefined) writeOutput('gate', junit, junitReport(result), io);
+  if (json !== undefined) writeOutput('gate', json, jsonReport(result), io);
   return result.ok ? 0 : 1;
 }
 
-function positive(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`gate: ${opt} takes a positive integer, got '${v}'`);
-  return n;
-}
-
-function integer(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`gate: ${opt} takes an integer, got '${v}'`);
-  return n;
-}
-
-function seconds(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`gate: ${opt} takes a positive number of seconds, got '${v}'`);
-  return Math.round(n * 1000);
-}
+const positive = (v: string, opt: string): number => intArg('gate', opt, v, 1);
+const integer = (v: string, opt: string): number => intArg('gate', opt, v);
+const seconds = (v: string, opt: string): number => secondsArg('gate', opt, v);

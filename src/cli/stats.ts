@@ -9,18 +9,21 @@ import { Runtime } from '../domains/runtime.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
 import { TraceFormatError } from '../trace/reader.ts';
 import { Replayer, ReplayInputError, runReplay } from '../trace/replay.ts';
-import { UsageError, type Io } from './io.ts';
+import { helpText, parseArgs } from './args.ts';
+import { STATS } from './commands.ts';
+import { type Io } from './io.ts';
 import { formatMismatch, ioMessage } from './replay.ts';
 
 export async function statsCommand(args: string[], io: Io): Promise<number> {
-  let trace: string | undefined;
-  for (const a of args) {
-    if (a.startsWith('-') && a !== '-') throw new UsageError(`stats: unknown option ${a}`);
-    if (trace !== undefined) throw new UsageError('stats: usage: objimpl stats [TRACE]');
-    trace = a;
+  const p = parseArgs(STATS, args);
+  if (p.help) {
+    io.stdout(helpText(STATS));
+    return 0;
   }
+  const trace = p.operands[0];
   if (trace === undefined) {
     io.stdout(debugMallocStats(new Runtime({ mode: 'pymalloc' }).pymalloc.s));
+    io.stderr('objimpl stats: statistics of a fresh pymalloc printed\n');
     return 0;
   }
   const r = new Replayer();
@@ -37,5 +40,6 @@ export async function statsCommand(args: string[], io: Io): Promise<number> {
     return 1;
   }
   io.stdout(debugMallocStats(r.pymallocState));
+  io.stderr(`objimpl stats: ${trace}: replayed; statistics after its last event printed\n`);
   return 0;
 }
