@@ -176,7 +176,7 @@ describe('scenario validator: exact messages', () => {
 });
 
 describe('objimpl run: exact lines', () => {
-  async function run(args: string[], chunks: Array<string | Uint8Array> = []) {
+  async function run(args: string[], chunks: Array<string | Uint8Array> = [], stderrIsTTY?: boolean) {
     let out = '';
     let err = '';
     const dec = new TextDecoder();
@@ -184,9 +184,21 @@ describe('objimpl run: exact lines', () => {
       stdout: { write: (c: Uint8Array | string) => { out += typeof c === 'string' ? c : dec.decode(c); } },
       stderr: { write: (c: Uint8Array | string) => { err += typeof c === 'string' ? c : dec.decode(c); } },
       stdin: (async function* () { yield* chunks; })(),
+      ...(stderrIsTTY !== undefined ? { stderrIsTTY } : {}),
     });
     return { status, out, err };
   }
+
+  test('a summary line on a terminal only, and only when the scenario ran to the end', async () => {
+    const ok = '{"mode":"default","steps":[{"op":"malloc","api":"m","size":8,"as":"p"},{"op":"print","text":"hi"}]}';
+    expect(await run(['-'], [ok], true)).toEqual({ status: 0, out: 'hi\n', err: 'objimpl run: <stdin>: 2 steps ran to the end, exit status 0\n' });
+    expect(await run(['-'], [ok], false)).toEqual({ status: 0, out: 'hi\n', err: '' });
+    expect(await run(['-'], [ok])).toEqual({ status: 0, out: 'hi\n', err: '' });
+    const fatal = '{"mode":"debug","steps":[{"op":"malloc","api":"m","size":8,"as":"p"},{"op":"free","api":"o","ptr":"p"}]}';
+    const r = await run(['-'], [fatal], true);
+    expect(r.status).toBe(134);
+    expect(r.err).not.toContain('steps ran');
+  });
 
   test('argument count', async () => {
     const lines: Array<[string[], string]> = [

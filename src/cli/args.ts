@@ -115,11 +115,11 @@ export function helpText(spec: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-const INTEGER = /^-?(0|[1-9][0-9]*)$/;
+const INTEGER = /^(0|-?[1-9][0-9]*)$/;
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
 /**
- * A decimal integer written plainly: digits with an optional leading minus, no
+ * A decimal integer written plainly: digits with an optional leading minus (not on 0), no
  * exponent, hex, blanks, sign `+` or leading zeros (`1e1`, `0x5`, `''`, ` 5` refused).
  */
 export function intArg(command: string, opt: string, v: string, min = Number.MIN_SAFE_INTEGER): number {
