@@ -132,6 +132,30 @@ describe('objimpl (compiled)', () => {
   });
 });
 
+describe('progress', () => {
+  test('main (npm start) not on a TTY: one line per stage on stderr, then the table and a summary', () => {
+    const r = objimpl(['main', '--runs', '1']);
+    expect(r.status).toBe(0);
+    const stages = r.err.split('\n').filter((l) => l.startsWith('objimpl main: '));
+    expect(stages.slice(0, 3)).toEqual([
+      'objimpl main: spec vs model (in-process), 2 runs per mode...',
+      'objimpl main: gate against model, 1 run per property...',
+      'objimpl main: gate against model+debug, 1 run per property...',
+    ]);
+    expect(r.err).not.toContain('\r');
+    expect(r.out).toMatch(/\nall implementations conform \(\d implementations, \d+ s\)\n$/);
+  });
+
+  const script = existsSync('/usr/bin/script');
+  test.skipIf(!script)('on a TTY: a live line rewritten in place (needs util-linux script for a pseudo-terminal)', () => {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} verify --runs 1 --mode malloc 2>&1 >/dev/null`;
+    const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: tmp, encoding: 'utf8', timeout: 120000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('\r\x1b[Kverify: malloc mode, 1 runs...');
+    expect(r.stdout.replace(/\r\n$/, '').endsWith('\r\x1b[K')).toBe(true);
+  });
+});
+
 describe('the README library examples', () => {
   test('plain-node ESM: checks in-process implementations (one conforming, one not) and replays a trace', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'examples/check-and-replay.mjs'), TRACE], { cwd: ROOT, encoding: 'utf8', timeout: 120000 });

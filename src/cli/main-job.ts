@@ -49,7 +49,7 @@ export async function mainJob(args: string[], io: Io): Promise<number> {
   }
   const results: Array<{ label: string; r: GateResult }> = [];
   for (const im of impls) {
-    stage(`objimpl main: gate against ${im.label}, ${runs} runs per property...`);
+    stage(`objimpl main: gate against ${im.label}, ${runs} run${runs === 1 ? '' : 's'} per property...`);
     results.push({ label: im.label, r: await runGate({ command: im.command, runs, keepGoing: true, cwd: ROOT, progress: io.progress }) });
   }
 
