@@ -100,7 +100,7 @@ export const RECORD: CommandSpec = {
 };
 
 /** `gate` lives in gate.ts (its page lists the properties, which needs the runner). */
-export const GATE_LINE = 'objimpl gate --impl CMD [--runs N] [--seed S --path P --property NAME] [--budget SECONDS] '
+export const GATE_LINE = 'objimpl gate --impl CMD [--level contract|cpython] [--runs N] [--seed S --path P --property NAME] [--budget SECONDS] '
   + '[--timeout SECONDS] [--start-timeout SECONDS] [--max-commands N] [--keep-going] [--junit FILE|-] [--json FILE|-] [--quiet-impl]';
 
 export const SPECS: readonly CommandSpec[] = [MAIN, VERIFY, RUN, REPLAY, CHECK, STATS, RECORD];

@@ -1,5 +1,5 @@
 /** What a subcommand may touch: its output streams; the entry point owns the process. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,20 +40,3 @@ export function packageRoot(): string {
 
 /** True when this code runs compiled (dist/), false from the TypeScript sources. */
 export const COMPILED = import.meta.url.endsWith('.js');
-
-/**
- * Write `text` to FILE, or to standard output for `-` (--json/--junit FILE|-). A file
- * that cannot be written is `objimpl <command>: FILE: cannot write: <why>`, exit 2.
- */
-export function writeOutput(command: string, path: string, text: string, io: Io): void {
-  if (path === '-') {
-    io.stdout(text);
-    return;
-  }
-  try {
-    writeFileSync(path, text);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`${command}: ${path}: cannot write: ${err.code ?? err.message}`);
-  }
-}
