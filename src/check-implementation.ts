@@ -8,9 +8,11 @@
  */
 import fc from 'fast-check';
 import { commands } from '../properties/arbitraries.ts';
+import { Conformance, type Difference } from '../properties/conformance.ts';
 import { World } from '../properties/world.ts';
 import type { Implementation } from '../spec/implementation.ts';
 import { SpecImplementation } from '../spec/index.ts';
+import type { Level } from '../spec/rules.ts';
 import { fitCommand } from './gate/runner.ts';
 
 /** Options of {@link checkImplementation}. */
@@ -23,12 +25,20 @@ export interface CheckImplementationOptions {
   seed?: number;
   /** fast-check replay path, as a failed result gives it. */
   path?: string;
+  /**
+   * `contract` (default, as the gate): only documented rules fail; a CPython-only fact
+   * that does not hold is a difference. `cpython`: every rule fails (docs/conformance.md).
+   */
+  level?: Level;
 }
 
 /** What {@link checkImplementation} found. */
 export interface CheckImplementationResult {
-  /** Every run agreed with the spec. */
+  /** Every run agreed with the spec at `level`. */
   ok: boolean;
+  level: Level;
+  /** At the contract level: the CPython-only rules that did not hold (not failures). */
+  differences: Difference[];
   runs: number;
   seed: number;
   /** On failure: what broke (expected vs observed), first line. */
@@ -60,9 +70,11 @@ export async function checkImplementation(
   const features = probe.features;
   const debug = features.has('debug');
   await probe.close?.();
+  const level: Level = opts.level ?? 'contract';
+  const conf = new Conformance(level);
   const property = fc.asyncProperty(commands(opts.maxCommands ?? 60, debug), async (cmds) => {
     const impl = await make();
-    const world = new World(new SpecImplementation(), impl);
+    const world = new World(new SpecImplementation(), impl, {}, conf);
     const fitted = { [Symbol.iterator]: function* () {
       for (const c of cmds as Iterable<fc.AsyncCommand<World, World> & { cmd?: unknown }>) if (fitCommand(c.cmd ?? c, features)) yield c;
     } };
@@ -77,11 +89,13 @@ export async function checkImplementation(
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.path !== undefined ? { path: opts.path } : {}),
   });
-  if (!d.failed) return { ok: true, runs: d.numRuns, seed: d.seed };
+  if (!d.failed) return { ok: true, level, differences: conf.differences(), runs: d.numRuns, seed: d.seed };
   const err = d.errorInstance;
   const msg = err instanceof Error ? err.message : String(err);
   return {
     ok: false,
+    level,
+    differences: conf.differences(),
     runs: d.numRuns,
     seed: d.seed,
     message: msg.split('\n').find((l) => l.trim() !== '') ?? msg,

@@ -29,3 +29,6 @@ export { textReport, jsonReport, junitReport, failureText } from '../gate/report
 export {
   checkImplementation, type CheckImplementationOptions, type CheckImplementationResult,
 } from '../check-implementation.ts';
+/** A CPython-only rule that did not hold at the contract level; the rule levels. */
+export type { Difference } from '../../properties/conformance.ts';
+export type { Level } from '../../spec/rules.ts';
