@@ -215,9 +215,15 @@ describe.concurrent('broken adapters: the gate survives, names the request, neve
   for (const [mode, kind, message, last] of cases) {
     it.skipIf(PY === null)(`${mode}${noPy}`, async () => {
       const t0 = Date.now();
-      const g = await gate(BAD(mode), { runs: 20, timeoutMs: 1000, startTimeoutMs: 1000 });
+      // Only the hangs wait out the short timeout; a loaded machine may start Python slowly.
+      const t = mode.startsWith('hang') ? 1000 : 10_000;
+      const g = await gate(BAD(mode), { runs: 20, timeoutMs: t, startTimeoutMs: t });
       const f = failed(g);
       expect(f.failure!.kind).toBe(kind);
+      // Before a valid hello nothing was checked: exit 3, never "does not conform".
+      const unchecked = ['protocol2', 'stdout-noise', 'hang-hello'].includes(mode);
+      expect(g.outcome).toBe(unchecked ? 'could-not-check' : 'does-not-conform');
+      expect(f.verdict).toBe(unchecked ? 'error' : 'FAIL');
       expect(f.failure!.message).toMatch(message);
       if (last !== '') expect(f.failure!.message).toContain(`last request: ${last}`);
       expect(Date.now() - t0).toBeLessThan(20_000);
@@ -254,6 +260,23 @@ describe('objimpl gate (CLI)', () => {
     await expect(gateCommand(['--impl', 'x', '--runs', '0'], io().io)).rejects.toThrow(/positive integer/);
     await expect(gateCommand(['--impl', 'x', '--property', 'nope'], io().io)).rejects.toThrow(/unknown property/);
     await expect(gateCommand(['--impl', 'x', '--path', '0:1'], io().io)).rejects.toThrow(/--path/);
+    await expect(gateCommand(['--impl', 'x', '--level', 'glibc'], io().io)).rejects.toThrow(/--level takes contract or cpython, got 'glibc'/);
+    // Report paths are checked before the implementation is started (no process, no wait).
+    await expect(gateCommand(['--impl', 'x', '--junit', '/no/such/dir/gate.xml'], io().io)).rejects.toThrow(/--junit \/no\/such\/dir\/gate.xml: cannot write the report: no directory \/no\/such\/dir/);
+    await expect(gateCommand(['--impl', 'x', '--json', tmpdir()], io().io)).rejects.toThrow(/--json .*: cannot write the report: it is a directory/);
+    await expect(gateCommand(['--impl', 'x', '--json', '-', '--junit', '-'], io().io)).rejects.toThrow(/cannot both be standard output/);
+  });
+
+  it('an implementation that does not start could not be checked: exit 3, verdict error, not a FAIL', async () => {
+    const { out, io: o } = io();
+    const dir = mkdtempSync(join(tmpdir(), 'gate-'));
+    const code = await gateCommand(['--impl', '/no/such/adapter', '--quiet-impl', '--junit', join(dir, 'g.xml')], o);
+    expect(code).toBe(3);
+    expect(out.join('')).toMatch(/handshake +error/);
+    expect(out.join('')).toContain('could NOT be checked');
+    const xml = readFileSync(join(dir, 'g.xml'), 'utf8');
+    expect(xml).toContain('errors="1"');
+    expect(xml).toContain('<error message=');
   });
 
   it.skipIf(PY === null)(`exit 1 with a numbered counterexample, a replay line, JUnit and JSON reports${noPy}`, async () => {
