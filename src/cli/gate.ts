@@ -78,7 +78,7 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
   if (o.path !== undefined && (o.seed === undefined || o.only?.length !== 1)) {
     throw usage('gate', '--path', 'replays one failure: it needs --seed and exactly one --property');
   }
-  if (junit === '-' && json === '-') throw usage('gate', '--junit - --json -', 'only one report can go to standard output');
+  if (junit === '-' && json === '-') throw usage('gate', '--junit - --json -', 'the two reports cannot both be standard output');
   for (const [opt, file] of [['--junit', junit], ['--json', json]] as const) if (file !== undefined && file !== '-') checkWritable(opt, file);
   o.command = impl;
   o.progress = (t) => io.progress(t);
