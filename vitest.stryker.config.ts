@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['properties/**/*.test.ts'],
-    exclude: ['properties/trace/{reader,checker,cli,record,addr-map}.test.ts', 'properties/scenario/**', 'properties/debug/**', 'properties/gate/**'],
+    exclude: ['properties/cli/**', 'properties/trace/{reader,checker,cli,record,addr-map}.test.ts', 'properties/scenario/**', 'properties/debug/**', 'properties/gate/**'],
     setupFiles: ['properties/stryker-setup.ts'],
     testTimeout: 120000,
   },

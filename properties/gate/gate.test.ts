@@ -260,7 +260,7 @@ describe('objimpl gate (CLI)', () => {
     await expect(gateCommand(['--impl', 'x', '--runs', '0'], io().io)).rejects.toThrow(/positive integer/);
     await expect(gateCommand(['--impl', 'x', '--property', 'nope'], io().io)).rejects.toThrow(/unknown property/);
     await expect(gateCommand(['--impl', 'x', '--path', '0:1'], io().io)).rejects.toThrow(/--path/);
-    await expect(gateCommand(['--impl', 'x', '--level', 'glibc'], io().io)).rejects.toThrow(/--level takes contract or cpython, got 'glibc'/);
+    await expect(gateCommand(['--impl', 'x', '--level', 'glibc'], io().io)).rejects.toThrow(/--level: takes contract or cpython, got 'glibc'/);
     // Report paths are checked before the implementation is started (no process, no wait).
     await expect(gateCommand(['--impl', 'x', '--junit', '/no/such/dir/gate.xml'], io().io)).rejects.toThrow(/--junit \/no\/such\/dir\/gate.xml: cannot write the report: no directory \/no\/such\/dir/);
     await expect(gateCommand(['--impl', 'x', '--json', tmpdir()], io().io)).rejects.toThrow(/--json .*: cannot write the report: it is a directory/);

@@ -10,6 +10,7 @@ import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { jsonReport, junitReport, textReport } from '../gate/report.ts';
 import { PROPERTY_NAMES, runGate, type GateOptions } from '../gate/runner.ts';
+import { intArg, secondsArg, usage } from './args.ts';
 import { UsageError, type Io } from './io.ts';
 
 export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
@@ -24,9 +25,10 @@ export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
   --start-timeout SECONDS   time to start and answer hello (default 20, or --timeout if longer)
   --max-commands N    commands per model-based run (default 60)
   --keep-going        run every property even after one fails
-  --junit FILE        write a JUnit XML report (- for standard output)
-  --json FILE         write a JSON report (- for standard output)
+  --junit FILE|-      write a JUnit XML report (- for standard output)
+  --json FILE|-       write a JSON report (- for standard output)
   --quiet-impl        do not pass the implementation's stderr through
+  -h, --help          print this help and exit
 exit status: 0 conforms at the level, 1 does not, 2 bad usage, 3 could not check
 `;
 
@@ -40,14 +42,14 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
     const a = args[i];
     const value = (): string => {
       const v = args[++i];
-      if (v === undefined) throw new UsageError(`gate: ${a} needs a value`);
+      if (v === undefined) throw usage('gate', a, 'needs a value');
       return v;
     };
     switch (a) {
       case '--impl': impl = value(); break;
       case '--level': {
         const l = value();
-        if (l !== 'contract' && l !== 'cpython') throw new UsageError(`gate: --level takes contract or cpython, got '${l}'`);
+        if (l !== 'contract' && l !== 'cpython') throw usage('gate', '--level', `takes contract or cpython, got '${l}'`);
         o.level = l;
         break;
       }
@@ -56,7 +58,7 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
       case '--path': o.path = value(); break;
       case '--property': {
         const name = value();
-        if (!PROPERTY_NAMES.includes(name)) throw new UsageError(`gate: unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
+        if (!PROPERTY_NAMES.includes(name)) throw usage('gate', a, `unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
         (o.only ??= []).push(name);
         break;
       }
@@ -69,14 +71,14 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
       case '--json': json = value(); break;
       case '--quiet-impl': quiet = true; break;
       case '--help': case '-h': io.stdout(GATE_USAGE); return 0;
-      default: throw new UsageError(`gate: unknown option ${a} (try objimpl gate --help)`);
+      default: throw usage('gate', a.startsWith('-') ? a : `'${a}'`, `unknown ${a.startsWith('-') ? 'option' : 'operand'} (try objimpl gate --help)`);
     }
   }
-  if (impl === undefined || impl.trim() === '') throw new UsageError('gate: --impl "<command>" is required');
+  if (impl === undefined || impl.trim() === '') throw usage('gate', '--impl', 'required: the shell command that starts the implementation (try objimpl gate --help)');
   if (o.path !== undefined && (o.seed === undefined || o.only?.length !== 1)) {
-    throw new UsageError('gate: --path replays one failure: it needs --seed and exactly one --property');
+    throw usage('gate', '--path', 'replays one failure: it needs --seed and exactly one --property');
   }
-  if (junit === '-' && json === '-') throw new UsageError('gate: --junit and --json cannot both be standard output');
+  if (junit === '-' && json === '-') throw usage('gate', '--junit - --json -', 'the two reports cannot both be standard output');
   for (const [opt, file] of [['--junit', junit], ['--json', json]] as const) if (file !== undefined && file !== '-') checkWritable(opt, file);
   o.command = impl;
   o.progress = (t) => io.progress(t);
@@ -113,20 +115,6 @@ function checkWritable(opt: string, file: string): void {
   if (why !== null) throw new UsageError(`gate: ${opt} ${file}: cannot write the report: ${why}`);
 }
 
-function positive(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`gate: ${opt} takes a positive integer, got '${v}'`);
-  return n;
-}
-
-function integer(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`gate: ${opt} takes an integer, got '${v}'`);
-  return n;
-}
-
-function seconds(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`gate: ${opt} takes a positive number of seconds, got '${v}'`);
-  return Math.round(n * 1000);
-}
+const positive = (v: string, opt: string): number => intArg('gate', opt, v, 1);
+const integer = (v: string, opt: string): number => intArg('gate', opt, v);
+const seconds = (v: string, opt: string): number => secondsArg('gate', opt, v);

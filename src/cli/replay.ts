@@ -11,29 +11,24 @@
 import { TraceFormatError } from '../trace/reader.ts';
 import { ReportCollector, writeReport } from '../report/index.ts';
 import { type ReplayMismatch, Replayer, ReplayInputError, type ReplaySummary, readStatsFile, runReplay, type StatsSection } from '../trace/replay.ts';
-import { UsageError, type Io } from './io.ts';
+import { helpText, parseArgs } from './args.ts';
+import { REPLAY } from './commands.ts';
+import { type Io } from './io.ts';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
 export async function replayCommand(args: string[], io: Io): Promise<number> {
-  let trace: string | undefined;
-  let statsPath: string | undefined;
-  let reportPath: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--stats') {
-      statsPath = args[++i];
-      if (statsPath === undefined) throw new UsageError('replay: --stats needs a file');
-    } else if (a === '--report') {
-      reportPath = args[++i];
-      if (reportPath === undefined) throw new UsageError('replay: --report needs a file (FILE.html)');
-    } else if (a === '--json') json = true;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`replay: unknown option ${a}`);
-    else if (trace === undefined) trace = a;
-    else throw new UsageError(`replay: more than one trace given ('${trace}', '${a}')`);
+  const p = parseArgs(REPLAY, args);
+  if (p.help) {
+    io.stdout(helpText(REPLAY));
+    return 0;
   }
-  if (trace === undefined) throw new UsageError('replay: usage: objimpl replay TRACE [--stats FILE] [--report FILE.html] [--json]');
+  const trace = p.operands[0];
+  const statsOpt = p.opts.get('--stats');
+  const statsPath = typeof statsOpt === 'string' ? statsOpt : undefined;
+  const json = p.opts.has('--json');
+  const reportOpt = p.opts.get('--report');
+  const reportPath = typeof reportOpt === 'string' ? reportOpt : undefined;
 
   const fail2 = (where: string, reason: string): number => {
     if (json) io.stdout(`${JSON.stringify({ ok: false, trace, error: { where, reason } }, null, 2)}\n`);

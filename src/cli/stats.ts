@@ -10,23 +10,20 @@ import { debugMallocStats } from '../pymalloc/stats.ts';
 import { ReportCollector, writeReport } from '../report/index.ts';
 import { TraceFormatError } from '../trace/reader.ts';
 import { Replayer, ReplayInputError, runReplay } from '../trace/replay.ts';
-import { UsageError, type Io } from './io.ts';
+import { helpText, parseArgs } from './args.ts';
+import { STATS } from './commands.ts';
+import { type Io } from './io.ts';
 import { formatMismatch, ioMessage } from './replay.ts';
 
 export async function statsCommand(args: string[], io: Io): Promise<number> {
-  let trace: string | undefined;
-  let reportPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--report') {
-      reportPath = args[++i];
-      if (reportPath === undefined) throw new UsageError('stats: --report needs a file (FILE.html)');
-      continue;
-    }
-    if (a.startsWith('-') && a !== '-') throw new UsageError(`stats: unknown option ${a}`);
-    if (trace !== undefined) throw new UsageError('stats: usage: objimpl stats [TRACE] [--report FILE.html]');
-    trace = a;
+  const p = parseArgs(STATS, args);
+  if (p.help) {
+    io.stdout(helpText(STATS));
+    return 0;
   }
+  const trace = p.operands[0];
+  const reportOpt = p.opts.get('--report');
+  const reportPath = typeof reportOpt === 'string' ? reportOpt : undefined;
   const collector = reportPath !== undefined ? new ReportCollector() : undefined;
   const report = (source: string, summary: Parameters<typeof writeReport>[3]): boolean => {
     if (collector === undefined) return true;
@@ -43,6 +40,7 @@ export async function statsCommand(args: string[], io: Io): Promise<number> {
     collector?.attach(() => s);
     if (!report('a fresh model (no trace)', null)) return 2;
     io.stdout(debugMallocStats(s));
+    io.stderr('objimpl stats: statistics of a fresh pymalloc printed\n');
     return 0;
   }
   const r = new Replayer(collector !== undefined ? { observer: collector } : {});
@@ -62,5 +60,6 @@ export async function statsCommand(args: string[], io: Io): Promise<number> {
     return 1;
   }
   io.stdout(debugMallocStats(r.pymallocState));
+  io.stderr(`objimpl stats: ${trace}: replayed; statistics after its last event printed\n`);
   return 0;
 }
