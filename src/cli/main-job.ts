@@ -63,7 +63,7 @@ export async function mainJob(args: string[], io: Io): Promise<number> {
   for (const n of names) {
     const row = results.map((x) => {
       const p = x.r.properties.find((q) => q.name === n);
-      return cell(p === undefined ? '-' : p.status === 'passed' ? 'ok' : p.status === 'skipped' ? 'skip' : 'FAIL');
+      return cell(p === undefined ? '-' : p.verdict === 'pass' ? 'ok' : p.verdict === 'unsupported' || p.verdict === 'skipped' ? 'skip' : p.verdict);
     });
     io.stdout(`${n.padEnd(w)}  ${row.join('')}\n`);
   }
