@@ -69,7 +69,7 @@ export async function recordCommand(args: string[], io: Io = defaultIo): Promise
     child.on('exit', (code, signal) => {
       if (signal !== null) {
         const ended = signal === 'SIGABRT' || signal === 'SIGSEGV' || signal === 'SIGBUS';
-        io.stderr(`objimpl record: ${out}: ${ended ? "ends where the traced program was killed by ${signal} ('# end ... reason=abort'), or is truncated if the recorder could not end it" : `truncated: the traced program was killed by ${signal}`}\n`);
+        io.stderr(`objimpl record: ${out}: ${ended ? `ends where the traced program was killed by ${signal} ('# end ... reason=abort'), or is truncated if the recorder could not end it` : `truncated: the traced program was killed by ${signal}`}\n`);
         res(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : signal === 'SIGSEGV' ? 11 : signal === 'SIGABRT' ? 6 : 15));
         return;
       }

@@ -326,6 +326,7 @@ export const sizeFormulas: PlainProperty<{ basicsize: number; itemsize: number; 
     const debug = ctx.features.has('debug');
     const all = edgeNitems(basicsize, itemsize).filter((n) => levels.includes(newVarLevel(BigInt(basicsize), BigInt(itemsize), n))
       && !(debug && edgeClass(basicsize, itemsize, n) === 'may-fail'));
+    if (all.length === 0) return; // this type has no edge the level and the hooks allow
     const n = all[pick % all.length];
     const rule = newVarLevel(BigInt(basicsize), BigInt(itemsize), n) === 'contract' ? RULES.newVarSize : RULES.newVarWrap;
     const cls = edgeClass(basicsize, itemsize, n);
