@@ -17,9 +17,11 @@ export const REPO_ROOT = packageRoot();
 export const PYTRACE = join(REPO_ROOT, 'tools/bin/pytrace');
 const BUILD = join(REPO_ROOT, 'tools/pytrace/build.sh');
 
-/** Build tools/bin/pytrace if it is missing; returns null on success, else the reason. */
+const SOURCE = join(REPO_ROOT, 'tools/pytrace/pytrace.c');
+
+/** Build tools/bin/pytrace if it is missing or older than its source; null on success, else the reason. */
 export function ensurePytrace(): string | null {
-  if (existsSync(PYTRACE)) return null;
+  if (existsSync(PYTRACE) && (!existsSync(SOURCE) || statSync(PYTRACE).mtimeMs >= statSync(SOURCE).mtimeMs)) return null;
   const r = spawnSync('sh', [BUILD], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) return `cannot run ${BUILD}: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr || r.stdout || `build.sh exited with status ${r.status}`).trim().split('\n').pop()!;
