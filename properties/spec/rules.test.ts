@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { alignmentOf, contractAlignment, REQUIRED_ALIGNMENT } from '../../spec/alignment.ts';
 import { ALL_RULES, RULES } from '../../spec/rules.ts';
+import { newVarLevel, PY_SSIZE_T_MAX } from '../../spec/sizes.ts';
 import { RULES_BEGIN, RULES_END, rulesMarkdown, sectionOf } from '../../tools/conformance/rules-doc.ts';
 import { Conformance, PropertyFailure } from '../conformance.ts';
 
@@ -69,5 +70,24 @@ describe('Conformance: cpython rules fail or are remembered by level', () => {
     expect((e as PropertyFailure).message).toBe('not 16');
     expect(c.differences()).toEqual([]);
     expect(c.cpython).toBe(true);
+  });
+});
+
+describe('newVarLevel: which PyObject_NewVar outcomes a level may demand', () => {
+  it('contract without overflow, cpython for negative or overflowing n, undefined below the header', () => {
+    expect(newVarLevel(24n, 8n, 0n)).toBe('contract');
+    expect(newVarLevel(24n, 8n, 5n)).toBe('contract');
+    // The largest n whose sum fits Py_ssize_t, and the next one (signed overflow: -fwrapv only).
+    const top = (PY_SSIZE_T_MAX - 24n) / 8n;
+    expect(newVarLevel(24n, 8n, top)).toBe('contract');
+    expect(newVarLevel(24n, 8n, top + 1n)).toBe('cpython');
+    expect(newVarLevel(33n, 1n, PY_SSIZE_T_MAX - 33n)).toBe('contract');
+    expect(newVarLevel(33n, 1n, PY_SSIZE_T_MAX - 32n)).toBe('cpython');
+    expect(newVarLevel(24n, 8n, 2n ** 61n)).toBe('cpython'); // wraps to 24 bytes: the header fits
+    expect(newVarLevel(32n, 8n, -1n)).toBe('cpython'); // 24 bytes
+    expect(newVarLevel(24n, 8n, -1n)).toBe('undefined'); // 16 bytes
+    expect(newVarLevel(24n, 8n, -3n)).toBe('undefined'); // 0 bytes: malloc(1), header past it
+    expect(newVarLevel(24n, 8n, 2n ** 61n - 1n)).toBe('undefined'); // wraps to 16
+    expect(newVarLevel(24n, 8n, -4n)).toBe('cpython'); // negative size: above PY_SSIZE_T_MAX, MemoryError
   });
 });
