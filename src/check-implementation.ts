@@ -13,7 +13,7 @@ import { World } from '../properties/world.ts';
 import type { Implementation } from '../spec/implementation.ts';
 import { SpecImplementation } from '../spec/index.ts';
 import type { Level } from '../spec/rules.ts';
-import { fitCommand } from './gate/runner.ts';
+import { fitCommand } from './gate/fit.ts';
 
 /** Options of {@link checkImplementation}. */
 export interface CheckImplementationOptions {
