@@ -4,13 +4,18 @@
  * every command. The same world serves `npm test` (spec vs src/) and the gate (spec vs
  * another process).
  */
-import { isAligned } from '../spec/alignment.ts';
 import type { Family } from '../spec/families.ts';
 import { Heap } from '../spec/heap.ts';
 import { predictRelease } from '../spec/debug.ts';
 import { ImplementationAborted, type Implementation } from '../spec/implementation.ts';
 import type { SpecImplementation } from '../spec/index.ts';
+import { RULES } from '../spec/rules.ts';
+import { checkAlignment, Conformance, PropertyFailure } from './conformance.ts';
 import type { PymallocObserver } from './pymalloc-observer.ts';
+
+export { PropertyFailure } from './conformance.ts';
+
+const FAMILY_PREFIX: Record<Family, string> = { r: 'PyMem_Raw', m: 'PyMem', o: 'PyObject' };
 
 export interface TypeHandle {
   spec: number;
@@ -32,8 +37,6 @@ export interface Handle {
   /** Bytes a misuse stored just outside the block (debug worlds only), by offset. */
   oob?: Map<number, number>;
 }
-
-export class PropertyFailure extends Error {}
 
 /** The `Fatal Python error: …` line of a report (or its first line). */
 export function fatalLine(stderr: string): string {
@@ -60,7 +63,14 @@ export class World {
   /** Live implementation blocks sorted by address, for the overlap check. */
   private spans: Array<[number, number]> = [];
 
-  constructor(readonly spec: SpecImplementation, readonly impl: Implementation, readonly probe: Probe = {}) {
+  /**
+   * `conf`: the level the checks run at; `npm test` checks our model at `cpython`, the
+   * gate at the level the user asked for (properties/conformance.ts).
+   */
+  constructor(
+    readonly spec: SpecImplementation, readonly impl: Implementation, readonly probe: Probe = {},
+    readonly conf: Conformance = new Conformance('cpython'),
+  ) {
     this.debug = impl.features.has('debug');
   }
 
@@ -78,11 +88,11 @@ export class World {
       if (!(e instanceof ImplementationAborted)) throw e;
       const line = fatalLine(e.stderr);
       if (predicted === null) this.fail(`${what}: the implementation stopped although no misuse happened: ${line}`);
-      this.expect(line === predicted, `${what}: stopped with "${line}", expected "${predicted}"`);
+      this.conf.check(line === predicted, RULES.debugReport, `misuse reported as "${line}"`, `${what}: stopped with "${line}", expected "${predicted}"`);
       this.dead = true;
       return true;
     }
-    if (predicted !== null) this.fail(`${what}: expected the process to stop with "${predicted}", but it went on`);
+    if (predicted !== null) this.conf.broke(RULES.debugDetects, '', `${what}: expected the process to stop with "${predicted}", but it went on`);
     return false;
   }
 
@@ -115,7 +125,7 @@ export class World {
 
   /** A block just handed out: aligned, not overlapping any live block; then tracked. */
   adopt(h: Handle, what: string): void {
-    this.expect(isAligned(h.impl), `${what}: ${this.hex(h.impl)} is not 16-byte aligned`);
+    checkAlignment(this.conf, h.impl, h.size, what, `${FAMILY_PREFIX[h.api]} block of ${h.size} bytes`);
     const end = h.impl + Math.max(h.size, 1);
     let lo = 0;
     let hi = this.spans.length;
@@ -173,7 +183,10 @@ export class World {
   async compareTypeRefcnt(t: TypeHandle, what: string): Promise<void> {
     const ds = (await this.spec.typeRefcnt(t.spec)) - t.specRef0;
     const di = (await this.impl.typeRefcnt(t.impl)) - t.implRef0;
-    this.expect(di === ds, `${what}: type refcount changed by ${di}, expected ${ds} (${t.heap ? 'heap' : 'static'} type)`);
+    if (di === ds) return;
+    const message = `${what}: type refcount changed by ${di}, expected ${ds} (${t.heap ? 'heap' : 'static'} type)`;
+    if (t.heap) this.fail(message);
+    this.conf.broke(RULES.staticTypeRefcount, 'a static type\'s refcount changes', message);
   }
 
   /** The checks that run after every command. */

@@ -37,6 +37,23 @@ export type NewVarOutcome =
   | { kind: 'memory-error' }
   | { kind: 'allocates'; size: bigint; headerFits: boolean };
 
+/**
+ * At which level PyObject_NewVar(tp, n)'s outcome is defined (spec/rules.ts):
+ *   contract   0 <= n and tp_basicsize + n*tp_itemsize fits Py_ssize_t: the documented case;
+ *   cpython    n < 0, or the sum overflows Py_ssize_t: signed overflow, which CPython's
+ *              -fwrapv build turns into the wrapped size (recorded in fixtures/formulas.json);
+ *   undefined  the wrapped size is below the 24-byte header: CPython itself writes the
+ *              header past the block, so no outcome can be demanded.
+ */
+export type NewVarLevel = 'contract' | 'cpython' | 'undefined';
+
+export function newVarLevel(basicsize: bigint, itemsize: bigint, nitems: bigint): NewVarLevel {
+  const o = newVarOutcome(basicsize, itemsize, nitems);
+  if (o.kind === 'allocates' && !o.headerFits) return 'undefined';
+  if (nitems < 0n || basicsize + nitems * itemsize > PY_SSIZE_T_MAX) return 'cpython';
+  return 'contract';
+}
+
 export function newVarOutcome(basicsize: bigint, itemsize: bigint, nitems: bigint): NewVarOutcome {
   const size = varSize(basicsize, itemsize, nitems);
   if (size > PY_SSIZE_T_MAX) return { kind: 'memory-error' };

@@ -1,6 +1,10 @@
 /**
  * objimpl's public API: a runnable model of CPython 3.11's object-memory layer.
  *
+ * Entry points: `objimpl` (everything below), `objimpl/spec` (the spec and the
+ * `Implementation` interface), `objimpl/trace` (replay and check of pytrace v1 traces),
+ * `objimpl/gate` (the gate runner, its reports, the in-process check).
+ *
  * @example
  * ```ts
  * import { ModelImplementation } from 'objimpl';
@@ -31,3 +35,9 @@ export { _PyObject_SIZE, _PyObject_VAR_SIZE } from './objimpl/size.ts';
 export { TypeTable, Py_TPFLAGS_HEAPTYPE, Py_TPFLAGS_HAVE_GC, Py_TPFLAGS_MANAGED_DICT, _PyType_PreHeaderSize, type TypeObject } from './objimpl/type.ts';
 /** The model behind the common Implementation interface (spec/implementation.ts). */
 export { ModelImplementation } from './implementation.ts';
+/** The spec and the `Implementation` interface (also `objimpl/spec`). */
+export * from './api/spec.ts';
+/** pytrace v1: replay and check (also `objimpl/trace`). */
+export * from './api/trace.ts';
+/** The gate runner, its reports, and the in-process check (also `objimpl/gate`). */
+export * from './api/gate.ts';

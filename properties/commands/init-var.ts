@@ -7,7 +7,7 @@ export class InitVarCommand extends Command {
   constructor(readonly sel: number, readonly tsel: number, readonly nitems: bigint) { super(); }
 
   override applicable(m: Readonly<World>): boolean {
-    return m.types.some((t) => t.itemsize > 0) && (this.sel < 0 || candidates(m as World, 24).length > 0);
+    return m.types.some((t) => t.itemsize > 0) && (this.sel < 0 ? m.conf.cpython : candidates(m as World, 24).length > 0);
   }
 
   protected async exec(w: World): Promise<void> {

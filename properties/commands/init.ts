@@ -3,11 +3,11 @@ import { Command } from './base.ts';
 import type { Handle, World } from '../world.ts';
 
 export class InitCommand extends Command {
-  /** sel < 0: PyObject_Init(NULL, type). */
+  /** sel < 0: PyObject_Init(NULL, type), which only CPython defines (rule init-null: cpython level only). */
   constructor(readonly sel: number, readonly tsel: number) { super(); }
 
   override applicable(m: Readonly<World>): boolean {
-    return m.types.some((t) => t.itemsize === 0) && (this.sel < 0 || candidates(m as World, 16).length > 0);
+    return m.types.some((t) => t.itemsize === 0) && (this.sel < 0 ? m.conf.cpython : candidates(m as World, 16).length > 0);
   }
 
   protected async exec(w: World): Promise<void> {

@@ -1,5 +1,5 @@
 /** PyObject_NewVar (= PyObject_NEW_VAR), including huge and negative nitems. */
-import { newVarOutcome } from '../../spec/sizes.ts';
+import { newVarLevel, newVarOutcome } from '../../spec/sizes.ts';
 import { Command, show } from './base.ts';
 import { adoptObject } from './new.ts';
 import type { World } from '../world.ts';
@@ -8,7 +8,11 @@ export class NewVarCommand extends Command {
   constructor(readonly tsel: number, readonly nitems: bigint) { super(); }
 
   override applicable(m: Readonly<World>): boolean {
-    return m.types.some((t) => t.itemsize > 0);
+    const types = m.types.filter((t) => t.itemsize > 0);
+    if (types.length === 0) return false;
+    // An outcome only CPython's -fwrapv build defines is asked at the cpython level only.
+    const t = types[this.tsel % types.length];
+    return m.conf.cpython || newVarLevel(BigInt(t.basicsize), BigInt(t.itemsize), this.nitems) === 'contract';
   }
 
   protected async exec(w: World): Promise<void> {

@@ -25,6 +25,11 @@ export class ReallocCommand extends Command {
     this.size = requested;
   }
 
+  /** The size asked for (before a near34 adjustment, which keeps it small). */
+  get requested(): bigint {
+    return this.size;
+  }
+
   override applicable(m: Readonly<World>): boolean {
     return this.sel < 0 || m.handles.some((h) => h.obj === undefined);
   }

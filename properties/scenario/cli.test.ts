@@ -58,7 +58,7 @@ describe('objimpl run', () => {
     for (const args of [[], ['a', 'b'], ['']]) {
       const r = await run(args);
       expect(r.status).toBe(2);
-      expect(text(r.stderr)).toMatch(/^objimpl run: expected exactly one FILE or -/);
+      expect(text(r.stderr)).toMatch(/^objimpl run: [^:\n]+: [^\n]+\n$/);
     }
     const r = await run(['/nonexistent/scenario.json']);
     expect(r.status).toBe(2);

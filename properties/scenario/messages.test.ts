@@ -176,7 +176,7 @@ describe('scenario validator: exact messages', () => {
 });
 
 describe('objimpl run: exact lines', () => {
-  async function run(args: string[], chunks: Array<string | Uint8Array> = []) {
+  async function run(args: string[], chunks: Array<string | Uint8Array> = [], stderrIsTTY?: boolean) {
     let out = '';
     let err = '';
     const dec = new TextDecoder();
@@ -184,17 +184,44 @@ describe('objimpl run: exact lines', () => {
       stdout: { write: (c: Uint8Array | string) => { out += typeof c === 'string' ? c : dec.decode(c); } },
       stderr: { write: (c: Uint8Array | string) => { err += typeof c === 'string' ? c : dec.decode(c); } },
       stdin: (async function* () { yield* chunks; })(),
+      ...(stderrIsTTY !== undefined ? { stderrIsTTY } : {}),
     });
     return { status, out, err };
   }
 
+  test('a summary line on a terminal only, and only when the scenario ran to the end', async () => {
+    const ok = '{"mode":"default","steps":[{"op":"malloc","api":"m","size":8,"as":"p"},{"op":"print","text":"hi"}]}';
+    expect(await run(['-'], [ok], true)).toEqual({ status: 0, out: 'hi\n', err: 'objimpl run: <stdin>: 2 steps ran to the end, exit status 0\n' });
+    expect(await run(['-'], [ok], false)).toEqual({ status: 0, out: 'hi\n', err: '' });
+    expect(await run(['-'], [ok])).toEqual({ status: 0, out: 'hi\n', err: '' });
+    const fatal = '{"mode":"debug","steps":[{"op":"malloc","api":"m","size":8,"as":"p"},{"op":"free","api":"o","ptr":"p"}]}';
+    const r = await run(['-'], [fatal], true);
+    expect(r.status).toBe(134);
+    expect(r.err).not.toContain('steps ran');
+  });
+
   test('argument count', async () => {
-    for (const [args, n] of [[[], 0], [['a', 'b'], 2], [[''], 1]] as Array<[string[], number]>) {
+    const lines: Array<[string[], string]> = [
+      [[], 'objimpl run: FILE|-: missing (usage: objimpl run FILE|-)\n'],
+      [['a', 'b'], "objimpl run: 'b': unexpected operand: run takes FILE|- (try objimpl run --help)\n"],
+      [[''], "objimpl run: '': not a file name (usage: objimpl run FILE|-)\n"],
+      [['--frob'], 'objimpl run: --frob: unknown option (try objimpl run --help)\n'],
+    ];
+    for (const [args, line] of lines) {
       const r = await run(args);
       expect(r.status).toBe(2);
       expect(r.out).toBe('');
-      expect(r.err).toBe(`objimpl run: expected exactly one FILE or -, got ${n} argument(s)\nusage: objimpl run FILE|-\n`);
+      expect(r.err).toBe(line);
     }
+  });
+
+  test('--help and -h print the page and run nothing; after -- they are file names', async () => {
+    for (const args of [['--help'], ['-h'], ['x.json', '--help']]) {
+      const r = await run(args);
+      expect(r).toEqual({ status: 0, out: expect.stringMatching(/^usage: objimpl run FILE\|-\n/), err: '' });
+    }
+    const r = await run(['--', '--help']);
+    expect(r).toEqual({ status: 2, out: '', err: 'objimpl run: --help: cannot read: ENOENT\n' });
   });
 
   test('stdin in several chunks, strings and bytes mixed, is read whole', async () => {

@@ -56,7 +56,7 @@ describe('objimpl replay', () => {
     ['truncated', trace(['m o 16 7f0000001030'], { end: false }), /:2: truncated: no '# end' line/],
     ['malformed', trace(['m o 16 7f0000001030', 'm o sixteen 7f0000001040']), /:3: bad size/],
     ['not a trace', 'hello\n', /:1: not a pytrace v1 trace/],
-    ['debug allocator', trace([], { header: '# pytrace v1 python=3.11.7 hexversion=0x030b07f0 allocator=pymalloc_debug pre_hook_arenas=0 pre_hook_blocks=0 PYTHONMALLOC=debug PYTHONHASHSEED=0 aslr=on ptr_bits=64' }), /:1: cannot replay allocator=pymalloc_debug/],
+    ['custom allocator', trace([], { header: '# pytrace v1 python=3.11.7 hexversion=0x030b07f0 allocator=custom pre_hook_arenas=0 pre_hook_blocks=0 PYTHONMALLOC= PYTHONHASHSEED=0 aslr=on ptr_bits=64' }), /:1: cannot replay allocator=custom/],
   ])('exit 2, one line, no stack trace: %s', async (name, text, message) => {
     const io = captureIo();
     expect(await replayCommand([file(`${name}.trace`, text)], io)).toBe(2);

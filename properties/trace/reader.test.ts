@@ -177,6 +177,12 @@ describe('rejects malformed and truncated traces with the line and the reason', 
     expect([e.line, e.reason]).toEqual([3, expect.stringMatching(/after the '# end' line/)]);
   });
 
+  test('# end reason=abort (the recorder ended a trace on SIGABRT/SIGSEGV) is read, with its abort comment', () => {
+    const t = parseTrace(`${HEADER}\nm o 16 7f0000001030\n# abort in-call f m 7f0000001030\n# end events=1 reason=abort exitcode=134\n`);
+    expect(t.end).toMatchObject({ reason: 'abort', exitcode: 134, events: 1 });
+    expect(t.events.map((e) => e.kind)).toEqual(['#', 'm', '#', '#']);
+  });
+
   test('header: missing, wrong or incomplete', () => {
     expect(rejects('m o 16 7f0000001030\n# end events=1 reason=runmain exitcode=0\n').line).toBe(1);
     expect(rejects('# pytrace v2 python=3.11.7\n# end events=0 reason=runmain exitcode=0\n').reason).toMatch(/not a pytrace v1/);

@@ -94,7 +94,8 @@ describe('the replay notices a difference', () => {
 
 describe('inputs that cannot be replayed', () => {
   test.each([
-    ['allocator=pymalloc_debug', /allocator=pymalloc_debug/],
+    ['allocator=malloc', /allocator=malloc/],
+    ['allocator=custom', /allocator=custom/],
     ['pre_hook_blocks=3', /not pristine/],
     ['ptr_bits=32', /64-bit/],
   ])('%s', async (field, reason) => {

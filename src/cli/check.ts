@@ -1,5 +1,5 @@
 /**
- * `objimpl check TRACE [--json] [--max N]`: check a pytrace v1 trace against the
+ * `objimpl check TRACE [--json] [--max N]` (options: commands.ts): check a pytrace v1 trace against the
  * allocator API contract alone (family mixing, 16-byte alignment, overlapping live
  * blocks, use of pointers never returned or already freed), each violation with its line.
  * See src/trace/checker.ts for the rules and the documented RAW exceptions.
@@ -8,25 +8,21 @@
  */
 import { checkTrace } from '../trace/checker.ts';
 import { TraceFormatError } from '../trace/reader.ts';
-import { UsageError, type Io } from './io.ts';
+import { helpText, intArg, parseArgs } from './args.ts';
+import { CHECK } from './commands.ts';
+import { type Io } from './io.ts';
 import { ioMessage } from './replay.ts';
 
 export async function checkCommand(args: string[], io: Io): Promise<number> {
-  let trace: string | undefined;
-  let json = false;
-  let max = 100;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') json = true;
-    else if (a === '--max') {
-      const v = Number(args[++i]);
-      if (!Number.isInteger(v) || v < 0) throw new UsageError(`check: --max takes a non-negative integer, got '${args[i]}'`);
-      max = v;
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`check: unknown option ${a}`);
-    else if (trace === undefined) trace = a;
-    else throw new UsageError(`check: more than one trace given ('${trace}', '${a}')`);
+  const p = parseArgs(CHECK, args);
+  const trace = p.operands[0];
+  const json = p.opts.has('--json');
+  const maxOpt = p.opts.get('--max');
+  const max = typeof maxOpt === 'string' ? intArg('check', '--max', maxOpt, 0) : 100;
+  if (p.help) {
+    io.stdout(helpText(CHECK));
+    return 0;
   }
-  if (trace === undefined) throw new UsageError('check: usage: objimpl check TRACE [--json] [--max N]');
   io.progress(`check: reading ${trace}...`);
   let report;
   try {

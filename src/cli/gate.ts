@@ -1,15 +1,22 @@
 /**
  * `objimpl gate --impl "<command>"`: the CI gate for other implementations of the
- * object-memory API (gate protocol v1, docs/gate.md). Exit 0 when every property holds,
- * 1 with the shrunk counterexample and a replay command when one fails, 2 for bad usage.
+ * object-memory API (gate protocol v1, docs/gate.md, docs/conformance.md). Exit 0 when
+ * the implementation conforms at the chosen level, 1 with the shrunk counterexample and a
+ * replay command when a property FAILs, 2 for bad usage (report paths are checked before
+ * anything runs), 3 when the implementation could not be checked (it did not start, gave
+ * no valid hello, or declared no family).
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { jsonReport, junitReport, textReport } from '../gate/report.ts';
 import { PROPERTY_NAMES, runGate, type GateOptions } from '../gate/runner.ts';
+import { intArg, secondsArg, usage } from './args.ts';
 import { UsageError, type Io } from './io.ts';
 
 export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
   --impl CMD          shell command that starts the implementation (gate protocol v1)
+  --level L           contract (default): fail only on documented rules; cpython: also on
+                      what CPython 3.11 does on glibc (every "differs" becomes FAIL)
   --runs N            fast-check runs per property (default 30)
   --seed S --path P   replay one failure (with --property NAME, as the report prints)
   --property NAME     run only this property (repeatable): ${PROPERTY_NAMES.join(', ')}
@@ -18,9 +25,11 @@ export const GATE_USAGE = `usage: objimpl gate --impl "<command>" [options]
   --start-timeout SECONDS   time to start and answer hello (default 20, or --timeout if longer)
   --max-commands N    commands per model-based run (default 60)
   --keep-going        run every property even after one fails
-  --junit FILE        write a JUnit XML report
-  --json FILE         write a JSON report
+  --junit FILE|-      write a JUnit XML report (- for standard output)
+  --json FILE|-       write a JSON report (- for standard output)
   --quiet-impl        do not pass the implementation's stderr through
+  -h, --help          print this help and exit
+exit status: 0 conforms at the level, 1 does not, 2 bad usage, 3 could not check
 `;
 
 export async function gateCommand(args: string[], io: Io): Promise<number> {
@@ -33,17 +42,23 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
     const a = args[i];
     const value = (): string => {
       const v = args[++i];
-      if (v === undefined) throw new UsageError(`gate: ${a} needs a value`);
+      if (v === undefined) throw usage('gate', a, 'needs a value');
       return v;
     };
     switch (a) {
       case '--impl': impl = value(); break;
+      case '--level': {
+        const l = value();
+        if (l !== 'contract' && l !== 'cpython') throw usage('gate', '--level', `takes contract or cpython, got '${l}'`);
+        o.level = l;
+        break;
+      }
       case '--runs': o.runs = positive(value(), a); break;
       case '--seed': o.seed = integer(value(), a); break;
       case '--path': o.path = value(); break;
       case '--property': {
         const name = value();
-        if (!PROPERTY_NAMES.includes(name)) throw new UsageError(`gate: unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
+        if (!PROPERTY_NAMES.includes(name)) throw usage('gate', a, `unknown property '${name}' (one of ${PROPERTY_NAMES.join(', ')})`);
         (o.only ??= []).push(name);
         break;
       }
@@ -56,38 +71,50 @@ export async function gateCommand(args: string[], io: Io): Promise<number> {
       case '--json': json = value(); break;
       case '--quiet-impl': quiet = true; break;
       case '--help': case '-h': io.stdout(GATE_USAGE); return 0;
-      default: throw new UsageError(`gate: unknown option ${a} (try objimpl gate --help)`);
+      default: throw usage('gate', a.startsWith('-') ? a : `'${a}'`, `unknown ${a.startsWith('-') ? 'option' : 'operand'} (try objimpl gate --help)`);
     }
   }
-  if (impl === undefined || impl.trim() === '') throw new UsageError('gate: --impl "<command>" is required');
+  if (impl === undefined || impl.trim() === '') throw usage('gate', '--impl', 'required: the shell command that starts the implementation (try objimpl gate --help)');
   if (o.path !== undefined && (o.seed === undefined || o.only?.length !== 1)) {
-    throw new UsageError('gate: --path replays one failure: it needs --seed and exactly one --property');
+    throw usage('gate', '--path', 'replays one failure: it needs --seed and exactly one --property');
   }
+  if (junit === '-' && json === '-') throw usage('gate', '--junit - --json -', 'the two reports cannot both be standard output');
+  for (const [opt, file] of [['--junit', junit], ['--json', json]] as const) if (file !== undefined && file !== '-') checkWritable(opt, file);
   o.command = impl;
   o.progress = (t) => io.progress(t);
   if (!quiet) o.onStderr = (t) => { if (t !== '') io.stderr(t); };
   const result = await runGate(o);
   io.progress('');
-  io.stdout(textReport(result));
-  if (junit !== undefined) writeFileSync(junit, junitReport(result));
-  if (json !== undefined) writeFileSync(json, jsonReport(result));
-  return result.ok ? 0 : 1;
+  // With a report on standard output, the text report goes to standard error.
+  (junit === '-' || json === '-' ? io.stderr : io.stdout)(textReport(result));
+  for (const [file, text] of [[junit, junitReport], [json, jsonReport]] as const) {
+    if (file === '-') io.stdout(text(result));
+    else if (file !== undefined) writeFileSync(file, text(result));
+  }
+  return EXIT[result.outcome];
 }
 
-function positive(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`gate: ${opt} takes a positive integer, got '${v}'`);
-  return n;
+const EXIT = { 'conforms': 0, 'does-not-conform': 1, 'could-not-check': 3 } as const;
+
+/** A report path must be writable before the gate spends minutes on the implementation. */
+function checkWritable(opt: string, file: string): void {
+  const dir = dirname(resolve(file));
+  let why: string | null = null;
+  try {
+    if (!statSync(dir).isDirectory()) why = `${dir} is not a directory`;
+    else accessSync(dir, constants.W_OK);
+    try {
+      if (statSync(file).isDirectory()) why = 'it is a directory';
+      else accessSync(file, constants.W_OK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') why = 'it is not writable';
+    }
+  } catch (e) {
+    why ??= (e as NodeJS.ErrnoException).code === 'ENOENT' ? `no directory ${dir}` : `${dir} is not writable`;
+  }
+  if (why !== null) throw new UsageError(`gate: ${opt} ${file}: cannot write the report: ${why}`);
 }
 
-function integer(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`gate: ${opt} takes an integer, got '${v}'`);
-  return n;
-}
-
-function seconds(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`gate: ${opt} takes a positive number of seconds, got '${v}'`);
-  return Math.round(n * 1000);
-}
+const positive = (v: string, opt: string): number => intArg('gate', opt, v, 1);
+const integer = (v: string, opt: string): number => intArg('gate', opt, v);
+const seconds = (v: string, opt: string): number => secondsArg('gate', opt, v);

@@ -7,12 +7,17 @@
  * then a table of properties by implementation. Exit 0 when everything holds.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { runGate, type GateResult } from '../gate/runner.ts';
-import { UsageError, type Io } from './io.ts';
+import { helpText, intArg, parseArgs } from './args.ts';
+import { MAIN } from './commands.ts';
+import { COMPILED, packageRoot, type Io } from './io.ts';
 import { verifyCommand } from './verify.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = `${packageRoot()}/`;
+/** Our model as a gate protocol v1 subprocess: compiled under dist/, else through tsx. */
+const MODEL_ADAPTER = COMPILED
+  ? `node ${JSON.stringify(`${ROOT}dist/tools/adapters/model-adapter.js`)}`
+  : `node --import tsx ${JSON.stringify(`${ROOT}tools/adapters/model-adapter.ts`)}`;
 
 function python311(): boolean {
   const r = spawnSync('python3', ['-c', 'import sys, ctypes; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'], { encoding: 'utf8' });
@@ -20,18 +25,22 @@ function python311(): boolean {
 }
 
 export async function mainJob(args: string[], io: Io): Promise<number> {
-  let runs = 10;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--runs' && args[i + 1] !== undefined && Number.isInteger(Number(args[i + 1])) && Number(args[i + 1]) > 0) runs = Number(args[++i]);
-    else throw new UsageError(`main: unknown option ${args[i]} (main takes --runs N)`);
+  const p = parseArgs(MAIN, args);
+  if (p.help) {
+    io.stdout(helpText(MAIN));
+    return 0;
   }
+  const runsOpt = p.opts.get('--runs');
+  const runs = typeof runsOpt === 'string' ? intArg('main', '--runs', runsOpt, 1) : 10;
+  const stage = (t: string): void => (io.stage ?? io.progress)(t);
+  const t0 = Date.now();
   const quiet: Io = { stdout: () => {}, stderr: io.stderr, progress: io.progress };
-  io.progress('spec vs model (in-process)...');
+  stage(`objimpl main: spec vs model (in-process), ${runs * 2} runs per mode...`);
   const verified = (await verifyCommand(['--runs', String(runs * 2)], quiet)) === 0;
 
   const impls: Array<{ label: string; command: string }> = [
-    { label: 'model', command: `node --import tsx ${JSON.stringify(`${ROOT}tools/adapters/model-adapter.ts`)}` },
-    { label: 'model+debug', command: `node --import tsx ${JSON.stringify(`${ROOT}tools/adapters/model-adapter.ts`)} --mode debug` },
+    { label: 'model', command: MODEL_ADAPTER },
+    { label: 'model+debug', command: `${MODEL_ADAPTER} --mode debug` },
   ];
   const haveCPython = python311();
   if (haveCPython) {
@@ -40,7 +49,7 @@ export async function mainJob(args: string[], io: Io): Promise<number> {
   }
   const results: Array<{ label: string; r: GateResult }> = [];
   for (const im of impls) {
-    io.progress(`gate: ${im.label}...`);
+    stage(`objimpl main: gate against ${im.label}, ${runs} run${runs === 1 ? '' : 's'} per property...`);
     results.push({ label: im.label, r: await runGate({ command: im.command, runs, keepGoing: true, cwd: ROOT, progress: io.progress }) });
   }
 
@@ -54,7 +63,7 @@ export async function mainJob(args: string[], io: Io): Promise<number> {
   for (const n of names) {
     const row = results.map((x) => {
       const p = x.r.properties.find((q) => q.name === n);
-      return cell(p === undefined ? '-' : p.status === 'passed' ? 'ok' : p.status === 'skipped' ? 'skip' : 'FAIL');
+      return cell(p === undefined ? '-' : p.verdict === 'pass' ? 'ok' : p.verdict === 'unsupported' || p.verdict === 'skipped' ? 'skip' : p.verdict);
     });
     io.stdout(`${n.padEnd(w)}  ${row.join('')}\n`);
   }
@@ -66,6 +75,8 @@ export async function mainJob(args: string[], io: Io): Promise<number> {
     }
   }
   const ok = verified && results.every((x) => x.r.ok);
-  io.stdout(ok ? '\nall implementations conform\n' : '\nnot all implementations conform\n');
+  io.progress('');
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  io.stdout(ok ? `\nall implementations conform (${results.length} implementations, ${secs} s)\n` : `\nnot all implementations conform (${secs} s)\n`);
   return ok ? 0 : 1;
 }

@@ -7,18 +7,21 @@
  * (no CPython 3.11 headers or shared libpython) or the command line is wrong.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UsageError, type Io } from './io.ts';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { helpText, parseArgs, usage, usageLine } from './args.ts';
+import { RECORD } from './commands.ts';
+import { packageRoot, type Io } from './io.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = packageRoot();
 export const PYTRACE = join(REPO_ROOT, 'tools/bin/pytrace');
 const BUILD = join(REPO_ROOT, 'tools/pytrace/build.sh');
 
-/** Build tools/bin/pytrace if it is missing; returns null on success, else the reason. */
+const SOURCE = join(REPO_ROOT, 'tools/pytrace/pytrace.c');
+
+/** Build tools/bin/pytrace if it is missing or older than its source; null on success, else the reason. */
 export function ensurePytrace(): string | null {
-  if (existsSync(PYTRACE)) return null;
+  if (existsSync(PYTRACE) && (!existsSync(SOURCE) || statSync(PYTRACE).mtimeMs >= statSync(SOURCE).mtimeMs)) return null;
   const r = spawnSync('sh', [BUILD], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) return `cannot run ${BUILD}: ${r.error.message}`;
   if (r.status !== 0) return (r.stderr || r.stdout || `build.sh exited with status ${r.status}`).trim().split('\n').pop()!;
@@ -32,26 +35,28 @@ const defaultIo: Io = {
 };
 
 export async function recordCommand(args: string[], io: Io = defaultIo): Promise<number> {
-  const dd = args.indexOf('--');
-  const own = dd < 0 ? args : args.slice(0, dd);
-  const pyArgs = dd < 0 ? [] : args.slice(dd + 1);
-  let out: string | undefined;
-  let stats: string | undefined;
-  for (let i = 0; i < own.length; i++) {
-    const a = own[i];
-    if (a === '--stats') {
-      stats = own[++i];
-      if (stats === undefined) throw new UsageError('record: --stats needs a file');
-    } else if (a.startsWith('-')) throw new UsageError(`record: unknown option ${a}`);
-    else if (out === undefined) out = a;
-    else throw new UsageError(`record: unexpected argument '${a}' (python arguments go after --)`);
+  const p = parseArgs(RECORD, args);
+  if (p.help) {
+    io.stdout(helpText(RECORD));
+    return 0;
   }
-  if (out === undefined || dd < 0 || pyArgs.length === 0) {
-    throw new UsageError('record: usage: objimpl record OUT.trace[.gz] [--stats FILE] -- <python3 args>');
+  const out = p.operands[0];
+  const statsOpt = p.opts.get('--stats');
+  const stats = typeof statsOpt === 'string' ? statsOpt : undefined;
+  const pyArgs = p.rest ?? [];
+  if (pyArgs.length === 0) throw usage('record', 'ARGS', `missing: the python3 arguments go after -- (usage: ${usageLine(RECORD)})`);
+  // The recorder would say `pytrace: cannot open …` from inside python3: ask first.
+  for (const f of stats !== undefined ? [out, stats] : [out]) {
+    try {
+      closeSync(openSync(resolve(f), 'w'));
+    } catch (e) {
+      io.stderr(`objimpl record: ${f}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      return 2;
+    }
   }
   const why = ensurePytrace();
   if (why !== null) {
-    io.stderr(`objimpl record: cannot build the recorder: ${why}\n`);
+    io.stderr(`objimpl record: ${PYTRACE}: cannot build the recorder: ${why}\n`);
     return 2;
   }
   const env: NodeJS.ProcessEnv = { ...process.env, PYTRACE_OUT: resolve(out) };
@@ -60,14 +65,25 @@ export async function recordCommand(args: string[], io: Io = defaultIo): Promise
   return new Promise<number>((res) => {
     const child = spawn(PYTRACE, pyArgs, { env, stdio: 'inherit' });
     child.on('error', (e) => {
-      io.stderr(`objimpl record: cannot run ${PYTRACE}: ${e.message}\n`);
+      io.stderr(`objimpl record: ${PYTRACE}: cannot run: ${e.message}\n`);
       res(2);
     });
     child.on('exit', (code, signal) => {
       if (signal !== null) {
-        io.stderr(`objimpl record: the traced program was killed by ${signal}; ${out} is truncated\n`);
+        const ended = signal === 'SIGABRT' || signal === 'SIGSEGV' || signal === 'SIGBUS';
+        io.stderr(`objimpl record: ${out}: ${ended ? `ends where the traced program was killed by ${signal} ('# end ... reason=abort'), or is truncated if the recorder could not end it` : `truncated: the traced program was killed by ${signal}`}\n`);
         res(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : signal === 'SIGSEGV' ? 11 : signal === 'SIGABRT' ? 6 : 15));
         return;
+      }
+      if (code === 0) {
+        let size = -1;
+        try { size = statSync(out).size; } catch { /* reported below */ }
+        if (size < 0) {
+          io.stderr(`objimpl record: ${out}: the recorder wrote no trace\n`);
+          res(2);
+          return;
+        }
+        io.stderr(`objimpl record: ${out}: ${size.toLocaleString('en-US')} bytes written; the program exited with status 0\n`);
       }
       res(code ?? 1);
     });

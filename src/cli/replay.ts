@@ -9,26 +9,26 @@
  * the stats file does not belong to it: one line with the line number and the reason.
  */
 import { TraceFormatError } from '../trace/reader.ts';
-import { type ReplayMismatch, ReplayInputError, type ReplaySummary, readStatsFile, replayTrace, type StatsSection } from '../trace/replay.ts';
-import { UsageError, type Io } from './io.ts';
+import { ReportCollector, writeReport } from '../report/index.ts';
+import { type ReplayMismatch, Replayer, ReplayInputError, type ReplaySummary, readStatsFile, runReplay, type StatsSection } from '../trace/replay.ts';
+import { helpText, parseArgs } from './args.ts';
+import { REPLAY } from './commands.ts';
+import { type Io } from './io.ts';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
 export async function replayCommand(args: string[], io: Io): Promise<number> {
-  let trace: string | undefined;
-  let statsPath: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--stats') {
-      statsPath = args[++i];
-      if (statsPath === undefined) throw new UsageError('replay: --stats needs a file');
-    } else if (a === '--json') json = true;
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`replay: unknown option ${a}`);
-    else if (trace === undefined) trace = a;
-    else throw new UsageError(`replay: more than one trace given ('${trace}', '${a}')`);
+  const p = parseArgs(REPLAY, args);
+  if (p.help) {
+    io.stdout(helpText(REPLAY));
+    return 0;
   }
-  if (trace === undefined) throw new UsageError('replay: usage: objimpl replay TRACE [--stats FILE] [--json]');
+  const trace = p.operands[0];
+  const statsOpt = p.opts.get('--stats');
+  const statsPath = typeof statsOpt === 'string' ? statsOpt : undefined;
+  const json = p.opts.has('--json');
+  const reportOpt = p.opts.get('--report');
+  const reportPath = typeof reportOpt === 'string' ? reportOpt : undefined;
 
   const fail2 = (where: string, reason: string): number => {
     if (json) io.stdout(`${JSON.stringify({ ok: false, trace, error: { where, reason } }, null, 2)}\n`);
@@ -48,12 +48,16 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
 
   const t0 = performance.now();
   let summary: ReplaySummary;
+  const collector = reportPath !== undefined ? new ReportCollector() : undefined;
   try {
-    summary = await replayTrace(trace, {
+    const opts = {
       ...(stats !== undefined ? { stats } : {}),
-      onProgress: (line) => io.progress(`replay: line ${n(line)}...`),
+      onProgress: (line: number) => io.progress(`replay: line ${n(line)}...`),
       progressEvery: 1 << 17,
-    });
+    };
+    const r = new Replayer({ ...opts, ...(collector !== undefined ? { observer: collector } : {}) });
+    collector?.attach(() => r.pymallocState);
+    summary = await runReplay(r, trace, opts);
   } catch (e) {
     if (e instanceof TraceFormatError) return fail2(`${trace}:${e.line}`, e.reason);
     if (e instanceof ReplayInputError) return fail2(e.line > 0 ? `${trace}:${e.line}` : trace, e.reason);
@@ -61,10 +65,18 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   io.progress('');
+  let reportBytes: number | undefined;
+  if (collector !== undefined) {
+    try {
+      reportBytes = writeReport(reportPath!, collector, trace, summary);
+    } catch (e) {
+      return fail2(reportPath!, ioMessage(e));
+    }
+  }
 
   if (json) {
     const { header, ...rest } = summary;
-    io.stdout(`${JSON.stringify({ trace, ...(statsPath !== undefined ? { stats: statsPath } : {}), seconds: Number(seconds.toFixed(3)), python: header?.python, ...rest }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ trace, ...(statsPath !== undefined ? { stats: statsPath } : {}), seconds: Number(seconds.toFixed(3)), python: header?.python, ...(reportBytes !== undefined ? { report: { path: reportPath, bytes: reportBytes } } : {}), ...rest }, null, 2)}\n`);
     return summary.ok ? 0 : 1;
   }
   io.stdout(`objimpl replay: ${trace}${summary.header ? ` (python ${summary.header.python}, allocator=${summary.header.allocator})` : ''}\n`);
@@ -76,12 +88,14 @@ export async function replayCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`  statistics: ${summary.checkpoints.matched} of ${summary.checkpoints.total} checkpoints matched byte for byte\n`);
   }
   if (summary.allocatedBlocksChecked) io.stdout('  allocated blocks at after-runmain (sys.getallocatedblocks()): matched\n');
+  if (summary.abort.reproduced) io.stdout(`  the process aborted at line ${summary.abort.line}; our debug hooks stopped there too\n`);
+  if (reportBytes !== undefined) io.stdout(`  report: ${reportPath} (${n(reportBytes)} bytes)\n`);
   if (summary.mismatch !== undefined) io.stdout(formatMismatch(summary.mismatch));
   io.stdout(`  ${summary.ok ? 'ok' : 'MISMATCH'} (${seconds.toFixed(2)} s)\n`);
   return summary.ok ? 0 : 1;
 }
 
-const KIND = { result: 'result address', nested: 'nested call', stats: 'statistics', blocks: 'allocated blocks', 'model-error': 'model error' } as const;
+const KIND = { result: 'result address', nested: 'nested call', stats: 'statistics', blocks: 'allocated blocks', 'model-error': 'model error', abort: 'abort' } as const;
 
 export function formatMismatch(m: ReplayMismatch): string {
   const lines = [

@@ -15,6 +15,9 @@ import { readFile } from 'node:fs/promises';
 import { byteStringToBytes } from '../debug/fatal.ts';
 import { runScenario } from '../scenario/runner.ts';
 import { parseScenario, ScenarioError } from '../scenario/scenario.ts';
+import { helpText, parseArgs, type Parsed } from './args.ts';
+import { RUN } from './commands.ts';
+import { UsageError } from './io.ts';
 
 export interface Writable {
   write(chunk: Uint8Array | string): unknown;
@@ -25,6 +28,8 @@ export interface RunIO {
   stderr: Writable;
   /** Read only for `-`. */
   stdin: AsyncIterable<Uint8Array | string>;
+  /** Standard error is a terminal: a one-line summary follows a scenario that ran to the end. */
+  stderrIsTTY?: boolean;
 }
 
 export const EXIT_USAGE = 2;
@@ -57,11 +62,24 @@ function oneLine(s: string): string {
 }
 
 export async function runCommand(args: string[], io: RunIO): Promise<number> {
-  if (args.length !== 1 || args[0] === '') {
-    io.stderr.write(`objimpl run: expected exactly one FILE or -, got ${args.length} argument(s)\n${RUN_USAGE}\n`);
+  let p: Parsed;
+  try {
+    p = parseArgs(RUN, args);
+  } catch (e) {
+    // Stryker disable next-line ConditionalExpression: parseArgs throws nothing but UsageError
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`objimpl ${e.message}\n`);
     return EXIT_USAGE;
   }
-  const src = args[0];
+  if (p.help) {
+    io.stdout.write(helpText(RUN));
+    return 0;
+  }
+  const src = p.operands[0];
+  if (src === '') {
+    io.stderr.write(`objimpl run: '': not a file name (${RUN_USAGE})\n`);
+    return EXIT_USAGE;
+  }
   const label = src === '-' ? '<stdin>' : src;
   let bytes: Uint8Array;
   try {
@@ -90,6 +108,8 @@ export async function runCommand(args: string[], io: RunIO): Promise<number> {
     if (r.stdout !== '') io.stdout.write(utf8.encode(r.stdout));
     // Stryker disable next-line ConditionalExpression,StringLiteral: writing zero bytes is invisible
     if (r.stderr !== '') io.stderr.write(byteStringToBytes(r.stderr));
+    // Scenario v1 fixes both streams byte for byte: the summary is for a person at a terminal only.
+    if (io.stderrIsTTY === true && r.exitStatus === 0) io.stderr.write(`objimpl run: ${label}: ${scenario.steps.length} steps ran to the end, exit status 0\n`);
     return r.exitStatus;
   } catch (e) {
     const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);

@@ -5,28 +5,25 @@
  */
 import type { AllocatorMode } from '../domains/allocator.ts';
 import { checkSuite, suiteStats } from '../../properties/suite.ts';
-import { UsageError, type Io } from './io.ts';
+import { choiceArg, helpText, intArg, parseArgs } from './args.ts';
+import { VERIFY } from './commands.ts';
+import { type Io } from './io.ts';
 
 export async function verifyCommand(args: string[], io: Io): Promise<number> {
-  let runs = 40;
-  let seed: number | undefined;
-  let path: string | undefined;
-  let json = false;
-  let modes: AllocatorMode[] = ['default', 'malloc'];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`verify: ${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') runs = positive(value(), a);
-    else if (a === '--seed') seed = integer(value(), a);
-    else if (a === '--path') path = value();
-    else if (a === '--mode') modes = [mode(value())];
-    else if (a === '--json') json = true;
-    else throw new UsageError(`verify: unknown option ${a}`);
+  const p = parseArgs(VERIFY, args);
+  if (p.help) {
+    io.stdout(helpText(VERIFY));
+    return 0;
   }
+  const opt = (name: string): string | undefined => { const v = p.opts.get(name); return typeof v === 'string' ? v : undefined; };
+  const runsOpt = opt('--runs');
+  const seedOpt = opt('--seed');
+  const modeOpt = opt('--mode');
+  const runs = runsOpt !== undefined ? intArg('verify', '--runs', runsOpt, 1) : 40;
+  const seed = seedOpt !== undefined ? intArg('verify', '--seed', seedOpt) : undefined;
+  const path = opt('--path');
+  const json = p.opts.has('--json');
+  const modes: AllocatorMode[] = modeOpt !== undefined ? [choiceArg('verify', '--mode', modeOpt, ['default', 'pymalloc', 'malloc'] as const)] : ['default', 'malloc'];
   const t0 = Date.now();
   const report: Array<{ mode: string; ok: boolean; runs: number; seed: number; path?: string; counterexample?: string; error?: string }> = [];
   for (const m of modes) {
@@ -61,21 +58,4 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
 function errorLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n').find((l) => l.trim() !== '') ?? msg;
-}
-
-function positive(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`verify: ${opt} takes a positive integer, got '${v}'`);
-  return n;
-}
-
-function integer(v: string, opt: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`verify: ${opt} takes an integer, got '${v}'`);
-  return n;
-}
-
-function mode(v: string): AllocatorMode {
-  if (v === 'default' || v === 'pymalloc' || v === 'malloc') return v;
-  throw new UsageError(`verify: --mode takes default, pymalloc or malloc, got '${v}'`);
 }

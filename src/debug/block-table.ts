@@ -26,11 +26,22 @@ export interface BlockRecord {
   superseded: boolean;
 }
 
+/**
+ * Freed records are also indexed by the BUCKET-byte buckets they cover, so that handing
+ * out a block looks only at the freed records near it (a replay of a long trace keeps
+ * tens of thousands); records covering more than BIG_SPAN buckets are kept in a list.
+ * Performance only: the answers are those of a scan over every freed record.
+ */
+const BUCKET = 4096;
+const BIG_SPAN = 64;
+
 export class BlockTable {
   private readonly byPtr = new Map<number, BlockRecord>();
   private readonly live = new Set<BlockRecord>();
   /** Freed, not superseded: writes into these are writes into freed memory. */
   private readonly freed = new Set<BlockRecord>();
+  private readonly freedBuckets = new Map<number, Set<BlockRecord>>();
+  private readonly freedBig = new Set<BlockRecord>();
   /** Freed records that were written after they were freed. */
   private readonly dirty = new Set<BlockRecord>();
 
@@ -40,10 +51,10 @@ export class BlockTable {
 
   /** A block [start, end) named p was handed out. Freed blocks it overlaps are superseded. */
   allocated(p: number, start: number, end: number, api: string, owner: unknown): void {
-    for (const r of this.freed) {
+    for (const r of this.freedNear(start, Math.max(end, start + 1))) {
       if (r.start < Math.max(end, start + 1) && start < r.end) {
         r.superseded = true;
-        this.freed.delete(r);
+        this.unfree(r);
         this.dirty.delete(r);
       }
     }
@@ -62,6 +73,41 @@ export class BlockTable {
     r.freedBy = by;
     this.live.delete(r);
     this.freed.add(r);
+    const [b0, b1] = bucketsOf(r);
+    if (b1 - b0 >= BIG_SPAN) this.freedBig.add(r);
+    else {
+      for (let b = b0; b <= b1; b++) {
+        const set = this.freedBuckets.get(b);
+        if (set === undefined) this.freedBuckets.set(b, new Set([r]));
+        else set.add(r);
+      }
+    }
+  }
+
+  /** Freed records that may overlap [start, end): those in its buckets and the big ones. */
+  private freedNear(start: number, end: number): BlockRecord[] {
+    const out = [...this.freedBig];
+    const b0 = Math.floor(start / BUCKET);
+    const b1 = Math.floor((end - 1) / BUCKET);
+    if (b1 - b0 >= BIG_SPAN) return [...this.freed];
+    for (let b = b0; b <= b1; b++) {
+      const set = this.freedBuckets.get(b);
+      if (set !== undefined) for (const r of set) out.push(r);
+    }
+    return out;
+  }
+
+  /** Drop r from the freed set and its index. */
+  private unfree(r: BlockRecord): void {
+    if (!this.freed.delete(r)) return;
+    if (this.freedBig.delete(r)) return;
+    const [b0, b1] = bucketsOf(r);
+    for (let b = b0; b <= b1; b++) {
+      const set = this.freedBuckets.get(b);
+      if (set === undefined) continue;
+      set.delete(r);
+      if (set.size === 0) this.freedBuckets.delete(b);
+    }
   }
 
   /** The live block p was resized in place to [start, end). */
@@ -96,11 +142,16 @@ export class BlockTable {
 
   private forget(r: BlockRecord): void {
     this.live.delete(r);
-    this.freed.delete(r);
+    this.unfree(r);
     this.dirty.delete(r);
     // Stryker disable next-line ConditionalExpression,EqualityOperator: both callers (allocated, resized) pass the record byPtr holds for r.p, so the test is always true, and both set byPtr[r.p] to the new record right after, so whether the entry was deleted first is unobservable (byPtr is never iterated)
     if (this.byPtr.get(r.p) === r) this.byPtr.delete(r.p);
   }
+}
+
+/** The first and last BUCKET a record covers (a 0-byte record covers its start). */
+function bucketsOf(r: BlockRecord): [number, number] {
+  return [Math.floor(r.start / BUCKET), Math.floor((Math.max(r.end, r.start + 1) - 1) / BUCKET)];
 }
 
 /** `p+3`, `p-16`: an address relative to a block pointer, for messages. */

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import type { Family } from '../../spec/families.ts';
 import { ImplementationAborted, type Addr } from '../../spec/implementation.ts';
 import { ModelImplementation } from '../implementation.ts';
-import { call, expect, fail, familiesOf, NAMES, nonNull, type PlainProperty } from './plain-property.ts';
+import { RULES } from '../../spec/rules.ts';
+import { call, fail, familiesOf, NAMES, nonNull, type PlainProperty } from './plain-property.ts';
 import { encodeAddr, encodeBytes, encodeInt, type Request } from './protocol.ts';
 import { describeExit, isAbort } from './remote-errors.ts';
 
@@ -73,7 +74,7 @@ function describeMisuse(m: MisuseInput): string {
 
 export const misuse: PlainProperty<MisuseInput> = {
   name: 'misuse',
-  title: "under debug hooks, a release through the wrong family or after a write past either end stops the process with CPython's report",
+  title: "under debug hooks, a release through the wrong family or after a write past either end stops the process (contract), with SIGABRT and CPython's report (cpython)",
   skip: (f) => (f.has('debug') ? null : 'only for implementations that declare "debug"'),
   freshProcess: true,
   quietStderr: true,
@@ -104,17 +105,23 @@ export const misuse: PlainProperty<MisuseInput> = {
     for (const r of pre) await ctx.impl.request(r);
     const what = describeMisuse(m);
     const out = await ctx.impl.expectAbort(fatal);
-    if (out.answered !== null) fail(`${what}: the implementation went on (answered ${JSON.stringify(out.answered)}); expected the debug hooks to abort the process with a fatal error`);
-    expect(isAbort(out.exit), `${what}: the process ended with ${out.exit === null ? 'no exit' : describeExit(out.exit)}, expected SIGABRT (status 134)`);
+    if (out.answered !== null) fail(`${what}: the implementation went on (answered ${JSON.stringify(out.answered)}); expected the debug hooks to abort the process with a fatal error`, RULES.debugDetects);
+    const report = RULES.debugReport;
+    const kind = m.kind.replace(/-/g, ' ');
+    ctx.conf.check(isAbort(out.exit), report, `${kind}: the process ends with ${out.exit === null ? 'no exit' : describeExit(out.exit)}`,
+      `${what}: the process ended with ${out.exit === null ? 'no exit' : describeExit(out.exit)}, expected SIGABRT (status 134)`);
     const want = reportSpan(await expectedReport(m))!;
     const got = reportSpan(out.stderr);
-    if (got === null) fail(`${what}: stderr has no "Debug memory block at address … Fatal Python error:" report; expected:\n${maskAddresses(want)}\n  got (stderr tail):\n${out.stderr.split('\n').slice(-8).join('\n')}`);
+    if (got === null) {
+      ctx.conf.broke(report, `${kind}: no CPython report on stderr`, `${what}: stderr has no "Debug memory block at address … Fatal Python error:" report; expected:\n${maskAddresses(want)}\n  got (stderr tail):\n${out.stderr.split('\n').slice(-8).join('\n')}`);
+      return;
+    }
     const [g, w] = [maskAddresses(got), maskAddresses(want)];
     if (g !== w) {
       const gl = g.split('\n');
       const wl = w.split('\n');
       const i = wl.findIndex((l, k) => l !== gl[k]);
-      fail(`${what}: the report differs from CPython's at line ${i + 1}:\n    expected: ${JSON.stringify(wl[i])}\n    observed: ${JSON.stringify(gl[i] ?? '(missing)')}`);
+      ctx.conf.broke(report, `${kind}: report line ${i + 1} differs`, `${what}: the report differs from CPython's at line ${i + 1}:\n    expected: ${JSON.stringify(wl[i])}\n    observed: ${JSON.stringify(gl[i] ?? '(missing)')}`);
     }
   },
 };

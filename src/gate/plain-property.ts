@@ -6,10 +6,10 @@
  * type and watching its reference count, and the object-header checks.
  */
 import fc from 'fast-check';
-import { isAligned } from '../../spec/alignment.ts';
 import type { Family } from '../../spec/families.ts';
 import type { Addr, Feature, ObjResult } from '../../spec/implementation.ts';
-import { PropertyFailure } from '../../properties/world.ts';
+import type { Rule } from '../../spec/rules.ts';
+import { checkAlignment, type Conformance, PropertyFailure } from '../../properties/conformance.ts';
 import type { RemoteImplementation } from './remote.ts';
 
 export const FAMILY_FEATURE: Record<Family, Feature> = { r: 'raw', m: 'mem', o: 'obj' };
@@ -22,13 +22,15 @@ export function familiesOf(features: ReadonlySet<Feature>): Family[] {
 export interface PlainContext {
   impl: RemoteImplementation;
   features: ReadonlySet<Feature>;
+  /** The level of this gate run: cpython-level rules fail or are remembered as differences. */
+  conf: Conformance;
 }
 
 export interface PlainProperty<T> {
   name: string;
   /** One line: what must hold. */
   title: string;
-  /** Why a property does not apply to these features, or null when it does. */
+  /** Why a property does not apply to these features (verdict `unsupported`), or null when it does. */
   skip(features: ReadonlySet<Feature>): string | null;
   arbitrary(features: ReadonlySet<Feature>): fc.Arbitrary<T>;
   /** Every run in a fresh process (the run ends the process). */
@@ -42,12 +44,13 @@ export interface PlainProperty<T> {
 
 export const hex = (a: Addr): string => (a === 0 ? 'NULL' : `0x${a.toString(16)}`);
 
-export function fail(msg: string): never {
-  throw new PropertyFailure(msg);
+/** A broken rule; without `rule`, a contract rule the message names. */
+export function fail(msg: string, rule: Rule | null = null): never {
+  throw new PropertyFailure(msg, rule);
 }
 
-export function expect(cond: boolean, msg: string): void {
-  if (!cond) fail(msg);
+export function expect(cond: boolean, msg: string, rule: Rule | null = null): void {
+  if (!cond) fail(msg, rule);
 }
 
 export const call = (api: Family, fn: string, ...args: Array<string | number | bigint>): string => `${NAMES[api]}${fn}(${args.join(', ')})`;
@@ -71,12 +74,13 @@ export async function expectBytes(ctx: PlainContext, p: Addr, want: Uint8Array, 
   expect(i < 0, `${what}: byte ${i} of ${hex(p)} is 0x${got[i]?.toString(16).padStart(2, '0')}, expected 0x${want[i]?.toString(16).padStart(2, '0')}`);
 }
 
-export function aligned(p: Addr, what: string): void {
-  expect(isAligned(p), `${what} returned ${hex(p)}, which is not 16-byte aligned (CPython 3.11 on x86-64 aligns every block to 16)`);
+/** A block of `size` bytes from `what`; `short` names the call without addresses, for a difference. */
+export function aligned(ctx: PlainContext, p: Addr, size: number, what: string, short = what): void {
+  checkAlignment(ctx.conf, p, size, what, short);
 }
 
-export function nonNull(p: Addr, what: string, rule: string): void {
-  expect(p !== 0, `${what} returned NULL; expected ${rule}`);
+export function nonNull(p: Addr, what: string, expected: string, rule: Rule | null = null): void {
+  expect(p !== 0, `${what} returned NULL; expected ${expected}`, rule);
 }
 
 export function familyArb(features: ReadonlySet<Feature>): fc.Arbitrary<Family> {
@@ -104,7 +108,7 @@ export async function checkHeader(ctx: PlainContext, p: Addr, t: Addr, itemsize:
   }
 }
 
-export function expectMemoryError(r: ObjResult, what: string): void {
-  expect(r.ptr === 0, `${what} returned ${hex(r.ptr)}, expected NULL with MemoryError`);
-  expect(r.exception === 'MemoryError', `${what} returned NULL with exception ${r.exception ?? '(none)'}, expected MemoryError`);
+export function expectMemoryError(r: ObjResult, what: string, rule: Rule | null = null): void {
+  expect(r.ptr === 0, `${what} returned ${hex(r.ptr)}, expected NULL with MemoryError`, rule);
+  expect(r.exception === 'MemoryError', `${what} returned NULL with exception ${r.exception ?? '(none)'}, expected MemoryError`, rule);
 }

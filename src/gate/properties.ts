@@ -13,7 +13,8 @@
 import fc from 'fast-check';
 import type { Family } from '../../spec/families.ts';
 import type { Addr } from '../../spec/implementation.ts';
-import { newVarOutcome, PY_SSIZE_T_MAX, varSize } from '../../spec/sizes.ts';
+import { RULES } from '../../spec/rules.ts';
+import { newVarLevel, newVarOutcome, PY_SSIZE_T_MAX, varSize } from '../../spec/sizes.ts';
 import { misuse } from './misuse-property.ts';
 import {
   aligned, call, checkHeader, expect, expectBytes, expectMemoryError, familyArb, hex, needsObjects, newType, nonNull, pattern,
@@ -27,9 +28,18 @@ export { FAMILY_FEATURE, familiesOf, hex, type PlainContext, type PlainProperty 
 
 type ZeroKind = 'malloc' | 'calloc(0, n)' | 'calloc(n, 0)' | 'realloc(NULL, 0)' | 'realloc(p, 0)';
 
+/** Each 0-byte request as CPython spells it, without addresses (the text of a difference). */
+const ZERO_CALL: Record<ZeroKind, (api: Family, n: number) => string> = {
+  'malloc': (api) => call(api, 'Malloc', 0),
+  'calloc(0, n)': (api, n) => call(api, 'Calloc', 0, n),
+  'calloc(n, 0)': (api, n) => call(api, 'Calloc', n, 0),
+  'realloc(NULL, 0)': (api) => call(api, 'Realloc', 'NULL', 0),
+  'realloc(p, 0)': (api) => call(api, 'Realloc', 'p', 0),
+};
+
 export const zeroSize: PlainProperty<{ api: Family; kind: ZeroKind; n: number }> = {
   name: 'zero-size',
-  title: 'a 0-byte request gives a distinct, aligned, non-NULL pointer in every family',
+  title: 'a 0-byte request gives a distinct non-NULL pointer in every family (contract); 16-byte aligned (cpython)',
   skip: () => null,
   arbitrary: (f) => fc.record({
     api: familyArb(f),
@@ -37,12 +47,13 @@ export const zeroSize: PlainProperty<{ api: Family; kind: ZeroKind; n: number }>
     n: fc.integer({ min: 1, max: 64 }),
   }),
   async run(ctx, { api, kind, n }) {
+    const short = ZERO_CALL[kind](api, n);
     const one = async (): Promise<[Addr, string]> => {
       switch (kind) {
-        case 'malloc': return [await ctx.impl.malloc(api, 0n), call(api, 'Malloc', 0)];
-        case 'calloc(0, n)': return [await ctx.impl.calloc(api, 0n, BigInt(n)), call(api, 'Calloc', 0, n)];
-        case 'calloc(n, 0)': return [await ctx.impl.calloc(api, BigInt(n), 0n), call(api, 'Calloc', n, 0)];
-        case 'realloc(NULL, 0)': return [await ctx.impl.realloc(api, 0, 0n), call(api, 'Realloc', 'NULL', 0)];
+        case 'malloc': return [await ctx.impl.malloc(api, 0n), short];
+        case 'calloc(0, n)': return [await ctx.impl.calloc(api, 0n, BigInt(n)), short];
+        case 'calloc(n, 0)': return [await ctx.impl.calloc(api, BigInt(n), 0n), short];
+        case 'realloc(NULL, 0)': return [await ctx.impl.realloc(api, 0, 0n), short];
         case 'realloc(p, 0)': {
           const p = await ctx.impl.malloc(api, BigInt(n));
           nonNull(p, call(api, 'Malloc', n), 'a block');
@@ -53,7 +64,7 @@ export const zeroSize: PlainProperty<{ api: Family; kind: ZeroKind; n: number }>
     };
     const [a, what] = await one();
     nonNull(a, what, 'a unique non-NULL pointer (CPython asks for 1 byte instead of 0)');
-    aligned(a, what);
+    aligned(ctx, a, 0, what, short);
     const [b, what2] = await one();
     nonNull(b, what2, 'a unique non-NULL pointer');
     expect(a !== b, `${what2} returned ${hex(b)} again while the first 0-byte block is still live; expected a distinct pointer`);
@@ -64,7 +75,7 @@ export const zeroSize: PlainProperty<{ api: Family; kind: ZeroKind; n: number }>
 
 export const nullHandling: PlainProperty<{ api: Family; n: number; obj: 'none' | 'init' | 'init_var'; heap: boolean }> = {
   name: 'null-handling',
-  title: 'free(NULL) does nothing; realloc(NULL, n) is malloc(n); PyObject_Init(NULL, tp) is NULL + MemoryError',
+  title: 'free(NULL) does nothing; realloc(NULL, n) is malloc(n) (contract); PyObject_Init(NULL, tp) is NULL + MemoryError (cpython level only)',
   skip: () => null,
   arbitrary: (f) => fc.record({
     api: familyArb(f),
@@ -77,19 +88,20 @@ export const nullHandling: PlainProperty<{ api: Family; n: number; obj: 'none' |
     const what = call(api, 'Realloc', 'NULL', n);
     const q = await ctx.impl.realloc(api, 0, BigInt(n));
     nonNull(q, what, `a block of ${n} bytes, as ${call(api, 'Malloc', n)} gives`);
-    aligned(q, what);
+    aligned(ctx, q, n, what, call(api, 'Realloc', 'NULL', n));
     const data = pattern(n, 3);
     await ctx.impl.write(q, 0, data);
     await expectBytes(ctx, q, data, `${what} then write`);
     await ctx.impl.free(api, q);
-    if (obj === 'none') return;
+    // PyObject_Init(NULL, tp) is defined by CPython's code, not by its documentation.
+    if (obj === 'none' || !ctx.conf.cpython) return;
     const itemsize = obj === 'init' ? 0 : 8;
     const { t, r0 } = await newType(ctx, itemsize ? 32 : 24, itemsize, heap);
     const r = obj === 'init' ? await ctx.impl.objectInit(0, t) : await ctx.impl.objectInitVar(0, t, 3n);
     const w = obj === 'init' ? `PyObject_Init(NULL, type ${hex(t)})` : `PyObject_InitVar(NULL, type ${hex(t)}, 3)`;
-    expectMemoryError(r, w);
+    expectMemoryError(r, w, RULES.initNull);
     const d = await refDelta(ctx, t, r0);
-    expect(d === 0n, `${w}: the type's refcount changed by ${d}, expected 0 (nothing was initialised)`);
+    expect(d === 0n, `${w}: the type's refcount changed by ${d}, expected 0 (nothing was initialised)`, RULES.initNull);
   },
 };
 
@@ -101,7 +113,7 @@ const sizeArb = fc.oneof(
 
 export const alignment: PlainProperty<{ api: Family; op: 'malloc' | 'calloc' | 'realloc' | 'object'; sizes: number[]; basicsize: number }> = {
   name: 'alignment',
-  title: 'every non-NULL pointer is 16-byte aligned (malloc, calloc, realloc, PyObject_New)',
+  title: 'a block of n bytes is aligned for any object that fits (contract, C23); every block 16-byte aligned (cpython)',
   skip: () => null,
   arbitrary: (f) => fc.record({
     api: familyArb(f),
@@ -116,7 +128,7 @@ export const alignment: PlainProperty<{ api: Family; op: 'malloc' | 'calloc' | '
       for (let k = 0; k < sizes.length; k++) {
         const r = await ctx.impl.objectNew(t);
         nonNull(r.ptr, `PyObject_New(type ${hex(t)})`, 'an object');
-        aligned(r.ptr, `PyObject_New(type ${hex(t)}) (basicsize ${basicsize})`);
+        aligned(ctx, r.ptr, basicsize, `PyObject_New(type ${hex(t)}) (basicsize ${basicsize})`, `PyObject_New (basicsize ${basicsize})`);
         live.push(r.ptr);
       }
       for (const p of live) await ctx.impl.objectDel(p);
@@ -125,16 +137,17 @@ export const alignment: PlainProperty<{ api: Family; op: 'malloc' | 'calloc' | '
     for (const n of sizes) {
       let p: Addr;
       let what: string;
-      if (op === 'malloc') [p, what] = [await ctx.impl.malloc(api, BigInt(n)), call(api, 'Malloc', n)];
-      else if (op === 'calloc') [p, what] = [await ctx.impl.calloc(api, 1n, BigInt(n)), call(api, 'Calloc', 1, n)];
+      let short: string;
+      if (op === 'malloc') [p, what, short] = [await ctx.impl.malloc(api, BigInt(n)), call(api, 'Malloc', n), call(api, 'Malloc', n)];
+      else if (op === 'calloc') [p, what, short] = [await ctx.impl.calloc(api, 1n, BigInt(n)), call(api, 'Calloc', 1, n), call(api, 'Calloc', 1, n)];
       else {
         const q = await ctx.impl.malloc(api, 8n);
         nonNull(q, call(api, 'Malloc', 8), 'a block');
-        aligned(q, call(api, 'Malloc', 8));
-        [p, what] = [await ctx.impl.realloc(api, q, BigInt(n)), call(api, 'Realloc', hex(q), n)];
+        aligned(ctx, q, 8, call(api, 'Malloc', 8));
+        [p, what, short] = [await ctx.impl.realloc(api, q, BigInt(n)), call(api, 'Realloc', hex(q), n), call(api, 'Realloc', 'p', n)];
       }
       nonNull(p, what, 'a block');
-      aligned(p, what);
+      aligned(ctx, p, n, what, short);
       live.push(p);
     }
     for (const p of live) await ctx.impl.free(api, p);
@@ -219,10 +232,11 @@ export const objectInit: PlainProperty<{ basicsize: number; itemsize: number; he
     }
     await checkHeader(ctx, p, t, itemsize, n, what);
     const d = await refDelta(ctx, t, r0);
-    expect(d === (heap ? 1n : 0n), `${what}: the type's refcount changed by ${d}, expected ${heap ? '+1 (a heap type is increfed since 3.8, bpo-35810)' : '0 (a static type is never increfed)'}`);
+    if (heap) expect(d === 1n, `${what}: the type's refcount changed by ${d}, expected +1 (a heap type is increfed since 3.8, bpo-35810)`, RULES.heapTypeIncref);
+    else ctx.conf.check(d === 0n, RULES.staticTypeRefcount, `a static type's refcount changes by ${d} in PyObject_${how === 'new' ? 'New' : 'Init'}`, `${what}: the type's refcount changed by ${d}, expected 0 (a static type is never increfed)`);
     await ctx.impl.objectDel(p);
     const d2 = await refDelta(ctx, t, r0);
-    expect(d2 === d, `PyObject_Del(${hex(p)}): the type's refcount changed by ${d2 - d}, expected 0 (PyObject_Del runs no destructor)`);
+    expect(d2 === d, `PyObject_Del(${hex(p)}): the type's refcount changed by ${d2 - d}, expected 0 (PyObject_Del runs no destructor)`, RULES.delNoDestructor);
   },
 };
 
@@ -249,7 +263,7 @@ export const heapTypeRefcount: PlainProperty<{ k: number; itemsize: number; rein
       const dh = await refDelta(ctx, heap.t, heap.r0);
       const ds = await refDelta(ctx, stat.t, stat.r0);
       expect(dh === BigInt(i), `after ${i} PyObject_New of heap type ${hex(heap.t)}: its refcount changed by ${dh}, expected +${i}`);
-      expect(ds === 0n, `after ${i} PyObject_New of static type ${hex(stat.t)}: its refcount changed by ${ds}, expected 0`);
+      ctx.conf.check(ds === 0n, RULES.staticTypeRefcount, `a static type's refcount changes by ${ds} in PyObject_New`, `after ${i} PyObject_New of static type ${hex(stat.t)}: its refcount changed by ${ds}, expected 0`);
     }
     let expected = BigInt(k);
     if (reinit) {
@@ -285,20 +299,21 @@ export type EdgeClass = 'memory-error' | 'allocates' | 'may-fail' | 'unsafe';
 /**
  * What PyObject_NewVar must do: MemoryError, allocate, either (a huge size the machine
  * may or may not give), or nothing the gate can check ('unsafe': the size wrapped below
- * the header and is not 0, so CPython itself writes the header into a neighbouring
- * pymalloc block and may corrupt its free list).
+ * the header, 0 included, so CPython itself writes the header past the block: into a
+ * neighbouring pymalloc block, or past malloc(1), which only glibc's 24-byte minimum
+ * chunk survives).
  */
 export function edgeClass(basicsize: number, itemsize: number, n: bigint): EdgeClass {
   const o = newVarOutcome(BigInt(basicsize), BigInt(itemsize), n);
   if (o.kind === 'memory-error') return 'memory-error';
-  if (!o.headerFits && o.size !== 0n) return 'unsafe';
+  if (!o.headerFits) return 'unsafe';
   return o.size <= 1n << 24n ? 'allocates' : 'may-fail';
 }
 
 export const sizeFormulas: PlainProperty<{ basicsize: number; itemsize: number; heap: boolean; pick: number }> = {
   name: 'size-formulas',
-  title: 'PyObject_NewVar sizes: _Py_SIZE_ROUND_UP(basicsize + n*itemsize, 8) in wrapping size_t arithmetic; above PY_SSIZE_T_MAX is MemoryError',
-  skip: (f) => needsObjects(f) ?? (f.has('debug') ? 'not sent under debug hooks (a wrapped size writes past the block in CPython itself)' : null),
+  title: 'PyObject_NewVar at the edges of _PyObject_VAR_SIZE: an object or MemoryError (contract); negative and overflowing n wrap modulo 2^64 as in CPython (cpython level only)',
+  skip: needsObjects,
   arbitrary: () => fc.record({
     basicsize: fc.integer({ min: 24, max: 128 }),
     itemsize: fc.oneof(fc.constantFrom(1, 2, 3, 8, 16, 24), fc.integer({ min: 1, max: 64 })),
@@ -306,8 +321,14 @@ export const sizeFormulas: PlainProperty<{ basicsize: number; itemsize: number; 
     pick: fc.nat(),
   }),
   async run(ctx, { basicsize, itemsize, heap, pick }) {
-    const all = edgeNitems(basicsize, itemsize).filter((n) => edgeClass(basicsize, itemsize, n) !== 'unsafe');
+    const levels = ctx.conf.cpython ? ['contract', 'cpython'] : ['contract'];
+    // Under debug hooks a huge block that might be granted would be filled byte by byte.
+    const debug = ctx.features.has('debug');
+    const all = edgeNitems(basicsize, itemsize).filter((n) => levels.includes(newVarLevel(BigInt(basicsize), BigInt(itemsize), n))
+      && !(debug && edgeClass(basicsize, itemsize, n) === 'may-fail'));
+    if (all.length === 0) return; // this type has no edge the level and the hooks allow
     const n = all[pick % all.length];
+    const rule = newVarLevel(BigInt(basicsize), BigInt(itemsize), n) === 'contract' ? RULES.newVarSize : RULES.newVarWrap;
     const cls = edgeClass(basicsize, itemsize, n);
     const { t, r0 } = await newType(ctx, basicsize, itemsize, heap);
     const o = newVarOutcome(BigInt(basicsize), BigInt(itemsize), n);
@@ -315,19 +336,20 @@ export const sizeFormulas: PlainProperty<{ basicsize: number; itemsize: number; 
     const what = `PyObject_NewVar(type ${hex(t)} (basicsize ${basicsize}, itemsize ${itemsize}), ${n}) [_PyObject_VAR_SIZE = ${size}]`;
     const r = await ctx.impl.objectNewVar(t, n);
     if (cls === 'memory-error') {
-      expectMemoryError(r, what);
+      expectMemoryError(r, what, rule);
       const d = await refDelta(ctx, t, r0);
-      expect(d === 0n, `${what}: failed, but the type's refcount changed by ${d}`);
+      expect(d === 0n, `${what}: failed, but the type's refcount changed by ${d}`, rule);
       return;
     }
     if (cls === 'may-fail' && r.ptr === 0) {
-      expect(r.exception === 'MemoryError', `${what} returned NULL with exception ${r.exception ?? '(none)'}, expected MemoryError`);
+      expect(r.exception === 'MemoryError', `${what} returned NULL with exception ${r.exception ?? '(none)'}, expected MemoryError`, rule);
       return;
     }
-    nonNull(r.ptr, what, `an object: the size wraps to ${size} bytes and CPython 3.11 has no overflow check`);
+    nonNull(r.ptr, what, rule === RULES.newVarWrap ? `an object: the size wraps to ${size} bytes and CPython 3.11 has no overflow check` : `an object of ${size} bytes`, rule);
     await checkHeader(ctx, r.ptr, t, itemsize, n, what);
     const d = await refDelta(ctx, t, r0);
-    expect(d === (heap ? 1n : 0n), `${what}: the type's refcount changed by ${d}, expected ${heap ? 1 : 0}`);
+    if (heap) expect(d === 1n, `${what}: the type's refcount changed by ${d}, expected 1`, RULES.heapTypeIncref);
+    else ctx.conf.check(d === 0n, RULES.staticTypeRefcount, `a static type's refcount changes by ${d} in PyObject_NewVar`, `${what}: the type's refcount changed by ${d}, expected 0`);
     await ctx.impl.objectDel(r.ptr);
   },
 };

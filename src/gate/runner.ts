@@ -11,25 +11,34 @@
  * plain properties reuse one process while runs pass and start a fresh one after any
  * failure (so every shrink attempt after a failure also starts clean).
  * The first failing property ends the gate unless `keepGoing`.
+ *
+ * Verdicts (docs/conformance.md): each property runs at the chosen level (contract by
+ * default). `pass`; `FAIL` (a contract rule broke, or at the cpython level any rule);
+ * `differs` (only cpython rules broke, in a contract run: the differences are listed);
+ * `unsupported` (a feature the property needs is not declared); `skipped` (budget, an
+ * earlier failure); `error` (handshake only: the implementation could not be checked).
+ * The outcome: `conforms`, `does-not-conform`, or `could-not-check` when the
+ * implementation would not start, gave no valid hello, or declared no family.
  */
 import fc from 'fast-check';
 import type { Feature } from '../../spec/implementation.ts';
 import { SpecImplementation } from '../../spec/index.ts';
 import { commands } from '../../properties/arbitraries.ts';
-import { DelCommand } from '../../properties/commands/del.ts';
-import { InitVarCommand } from '../../properties/commands/init-var.ts';
-import { InitCommand } from '../../properties/commands/init.ts';
-import { NewTypeCommand } from '../../properties/commands/new-type.ts';
-import { NewVarCommand } from '../../properties/commands/new-var.ts';
-import { NewCommand } from '../../properties/commands/new.ts';
 import { World } from '../../properties/world.ts';
+import { Conformance, type Difference, PropertyFailure } from '../../properties/conformance.ts';
+import type { Level } from '../../spec/rules.ts';
 import { familiesOf, PLAIN_PROPERTIES, type PlainProperty } from './properties.ts';
+import { type Cmds, within, type Wrapper } from './fit.ts';
+
+export { fitCommand } from './fit.ts';
 import { describeExit, GateError, RemoteImplementation } from './remote.ts';
 import { entryText, errorKind, errorMessage, shellQuote, stderrTailOf } from './failure.ts';
 
 export interface GateOptions {
   /** Shell command starting the implementation. */
   command: string;
+  /** contract (default): only documented rules fail; cpython: CPython 3.11 on glibc's behaviour too. */
+  level?: Level;
   /** fast-check runs per property (default 30). */
   runs?: number;
   seed?: number;
@@ -60,6 +69,8 @@ export const PROPERTY_NAMES: readonly string[] = ['handshake', ...PLAIN_PROPERTI
 export interface Failure {
   /** What broke: expected vs observed, or how the process misbehaved. */
   message: string;
+  /** The rule that broke (spec/rules.ts), when the check names one. */
+  rule?: { id: string; level: Level };
   /** crash, hang, malformed, wrong-id, protocol, error, abort, or property. */
   kind: string;
   /** The shrunk counterexample: the calls, numbered by the reporter. */
@@ -71,10 +82,19 @@ export interface Failure {
   stderrTail: string;
 }
 
+/** docs/conformance.md: only FAIL (and error) count against conformance. */
+export type Verdict = 'pass' | 'FAIL' | 'differs' | 'unsupported' | 'skipped' | 'error';
+
 export interface PropertyResult {
   name: string;
   title: string;
+  /** The level the property ran at. */
+  level: Level;
+  verdict: Verdict;
+  /** passed for pass and differs; failed for FAIL and error; skipped for unsupported and skipped. */
   status: 'passed' | 'failed' | 'skipped';
+  /** With `differs`: how the implementation differs from CPython 3.11 on glibc. */
+  differences?: Difference[];
   reason?: string;
   runs: number;
   shrinks: number;
@@ -91,8 +111,13 @@ export interface PropertyResult {
   replay?: string;
 }
 
+export type Outcome = 'conforms' | 'does-not-conform' | 'could-not-check';
+
 export interface GateResult {
+  /** outcome === 'conforms'. */
   ok: boolean;
+  outcome: Outcome;
+  level: Level;
   command: string;
   implementation: { name: string; version: string; features: Feature[] };
   seed: number;
@@ -130,50 +155,26 @@ class Launcher {
   }
 }
 
-/**
- * Fit a model-suite command to the declared features: object commands need `objects`
- * and `obj` (false: left out); a family the implementation does not declare is replaced,
- * in place, by a declared one (deterministically, so replays and shrinking see the same
- * command). Commands this file does not know are kept as they are.
- */
-export function fitCommand(cmd: unknown, features: ReadonlySet<Feature>): boolean {
-  const objectCmd = cmd instanceof NewTypeCommand || cmd instanceof NewCommand || cmd instanceof NewVarCommand
-    || cmd instanceof InitCommand || cmd instanceof InitVarCommand || cmd instanceof DelCommand;
-  if (objectCmd) return features.has('objects') && features.has('obj');
-  const fams = familiesOf(features);
-  const c = cmd as { api?: unknown; via?: unknown };
-  for (const key of ['api', 'via'] as const) {
-    const v = c[key];
-    if ((v === 'r' || v === 'm' || v === 'o') && !fams.includes(v)) {
-      Object.defineProperty(c, key, { value: fams[['r', 'm', 'o'].indexOf(v) % fams.length], writable: false, enumerable: true, configurable: true });
-    }
-  }
-  return true;
-}
-
-type Cmds = Iterable<fc.AsyncCommand<World, World>>;
-type Wrapper = fc.AsyncCommand<World, World> & { cmd?: unknown; hasRan?: boolean };
-
-function* within(cmds: Cmds, features: ReadonlySet<Feature>): Generator<fc.AsyncCommand<World, World>> {
-  for (const c of cmds as Iterable<Wrapper>) if (fitCommand(c.cmd ?? c, features)) yield c;
-}
 
 export async function runGate(o: GateOptions): Promise<GateResult> {
   const t0 = Date.now();
   const deadline = o.budgetMs !== undefined ? t0 + o.budgetMs : undefined;
   const seed = o.seed ?? Math.floor(Math.random() * 0x7fffffff);
   const runs = o.runs ?? 30;
+  const level: Level = o.level ?? 'contract';
   const launcher = new Launcher(o, deadline);
   const results: PropertyResult[] = [];
   const result: GateResult = {
-    ok: false, command: o.command, implementation: { name: '?', version: '', features: [] }, seed,
+    ok: false, outcome: 'could-not-check', level, command: o.command, implementation: { name: '?', version: '', features: [] }, seed,
     seconds: 0, requests: 0, processes: 0, budgetExhausted: false, properties: results,
   };
   const finish = (): GateResult => {
     result.seconds = (Date.now() - t0) / 1000;
     result.requests = launcher.requests;
     result.processes = launcher.processes;
-    result.ok = results.every((r) => r.status !== 'failed');
+    const unchecked = results.some((r) => r.verdict === 'error');
+    result.outcome = unchecked ? 'could-not-check' : results.every((r) => r.verdict !== 'FAIL') ? 'conforms' : 'does-not-conform';
+    result.ok = result.outcome === 'conforms';
     return result;
   };
   const replay = (name: string, path: string | undefined): string => {
@@ -181,6 +182,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     if (path !== undefined) parts.push('--path', shellQuote(path));
     if (o.maxCommands !== undefined && name === MODEL_PROPERTY) parts.push('--max-commands', String(o.maxCommands));
     if (o.timeoutMs !== undefined) parts.push('--timeout', String(o.timeoutMs / 1000));
+    if (level !== 'contract') parts.push('--level', level);
     return parts.join(' ');
   };
 
@@ -189,8 +191,10 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   const hs0 = Date.now();
   const handshake: PropertyResult = {
     name: 'handshake', title: 'hello answers protocol 1 with the features; bye is answered and the process exits 0',
-    status: 'passed', runs: 1, shrinks: 0, interrupted: false, seconds: 0, requests: 0, seed,
+    level, verdict: 'pass', status: 'passed', runs: 1, shrinks: 0, interrupted: false, seconds: 0, requests: 0, seed,
   };
+  // Until hello is answered and a family declared, a failure means "could not check".
+  let started = false;
   let features: ReadonlySet<Feature> = new Set();
   let first: RemoteImplementation | null = null;
   try {
@@ -198,6 +202,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     features = first.features;
     result.implementation = { name: first.name, version: first.version, features: [...features] };
     if (familiesOf(features).length === 0) throw new GateError('protocol', 'the implementation declares no allocator family ("raw", "mem" or "obj")', null);
+    started = true;
     await first.request({ op: 'bye' });
     const w0 = Date.now();
     while (first.exit === null && Date.now() - w0 < 2000) await new Promise((r) => setTimeout(r, 5));
@@ -205,6 +210,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     if (first.exit.code !== 0) throw new GateError('crash', `after bye the process ended with ${describeExit(first.exit)}, expected exit status 0`, null);
   } catch (e) {
     handshake.status = 'failed';
+    handshake.verdict = started ? 'FAIL' : 'error';
     handshake.failure = {
       message: errorMessage(e), kind: errorKind(e), calls: first?.transcript.map(entryText) ?? [],
       lastRequests: [], stderrTail: stderrTailOf(e, first),
@@ -238,6 +244,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     let count = 0;
     const inflight = new Set<Promise<void>>();
     const r0 = launcher.requests;
+    const conf = new Conformance(level);
     const drop = async (): Promise<void> => {
       if (remote !== null) {
         const r = remote;
@@ -255,7 +262,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
         }
         r = remote;
         r.transcript.length = 0;
-        await p.run({ impl: r, features }, input);
+        await p.run({ impl: r, features, conf }, input);
         lastFailed = false;
         if (p.freshProcess) await drop();
       } catch (e) {
@@ -265,7 +272,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
           fc.pre(false);
         }
         failure = {
-          message: errorMessage(e, r), kind: errorKind(e), calls: (r?.transcript ?? []).map(entryText), input: fc.stringify(input),
+          message: errorMessage(e, r), kind: errorKind(e), ...ruleOf(e), calls: (r?.transcript ?? []).map(entryText), input: fc.stringify(input),
           lastRequests: [], stderrTail: stderrTailOf(e, r),
         };
         await drop();
@@ -281,7 +288,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const d = await fc.check(prop, fcParams(p.name));
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
     await drop();
-    return settle(p.name, p.title, d, failure, t, r0);
+    return settle(p.name, p.title, d, failure, t, r0, conf);
   }
 
   async function runModel(): Promise<PropertyResult> {
@@ -291,6 +298,7 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const inflight = new Set<Promise<void>>();
     const r0 = launcher.requests;
     const debug = features.has('debug');
+    const conf = new Conformance(level);
     const body = async (cmds: Cmds): Promise<void> => {
       o.progress?.(`gate: model run ${++count}`);
       let r: RemoteImplementation | null = null;
@@ -298,14 +306,14 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
       try {
         // stderr is held back until the run ends: a misuse's expected abort report is not news.
         r = await launcher.start({ quiet: true });
-        world = new World(new SpecImplementation(), r);
+        world = new World(new SpecImplementation(), r, {}, conf);
         await fc.asyncModelRun(() => ({ model: world!, real: world! }), { [Symbol.iterator]: () => within(cmds, features) });
         if (!world.dead && o.onStderr && r.stderrText() !== '') o.onStderr(r.stderrText());
       } catch (e) {
         if (o.onStderr && r !== null && r.stderrText() !== '') o.onStderr(r.stderrText());
         if (e instanceof GateError && e.kind === 'budget') fc.pre(false);
         failure = {
-          message: errorMessage(e, r), kind: errorKind(e),
+          message: errorMessage(e, r), kind: errorKind(e), ...ruleOf(e),
           calls: [...(cmds as Iterable<Wrapper>)].filter((c) => c.hasRan === true).map(String),
           lastRequests: (r?.recent ?? []).map(entryText), stderrTail: stderrTailOf(e, r),
         };
@@ -323,42 +331,46 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const t = Date.now();
     const d = await fc.check(prop, fcParams(MODEL_PROPERTY));
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
-    return { ...settle(MODEL_PROPERTY, MODEL_TITLE, d, failure, t, r0), commands: commandsRun };
+    return { ...settle(MODEL_PROPERTY, MODEL_TITLE, d, failure, t, r0, conf), commands: commandsRun };
   }
 
-  function settle(name: string, title: string, d: fc.RunDetails<unknown>, failure: Failure | null, t: number, r0: number): PropertyResult {
+  function settle(name: string, title: string, d: fc.RunDetails<unknown>, failure: Failure | null, t: number, r0: number, conf: Conformance): PropertyResult {
+    const differences = conf.differences();
     const res: PropertyResult = {
-      name, title, status: d.failed ? 'failed' : 'passed', runs: d.numRuns, shrinks: d.numShrinks,
+      name, title, level, verdict: d.failed ? 'FAIL' : differences.length > 0 ? 'differs' : 'pass',
+      ...(!d.failed && differences.length > 0 ? { differences } : {}),
+      status: d.failed ? 'failed' : 'passed', runs: d.numRuns, shrinks: d.numShrinks,
       interrupted: d.interrupted, seconds: (Date.now() - t) / 1000, requests: launcher.requests - r0, seed: d.seed,
     };
     if (d.interrupted) result.budgetExhausted = true;
     if (d.failed) {
       res.path = d.counterexamplePath ?? undefined;
       res.failure = failure ?? {
-        message: errorMessage(d.errorInstance), kind: errorKind(d.errorInstance), calls: [], lastRequests: [], stderrTail: '',
+        message: errorMessage(d.errorInstance), kind: errorKind(d.errorInstance), ...ruleOf(d.errorInstance), calls: [], lastRequests: [], stderrTail: '',
       };
       res.replay = replay(name, res.path);
     } else if (d.interrupted && d.numRuns === 0) {
       res.status = 'skipped';
+      res.verdict = 'skipped';
       res.reason = 'the time budget ran out before a run finished';
     }
     return res;
   }
 
   for (const step of plan) {
-    const base = { name: step.name, title: step.title, runs: 0, shrinks: 0, interrupted: false, seconds: 0, requests: 0, seed };
+    const base = { name: step.name, title: step.title, level, runs: 0, shrinks: 0, interrupted: false, seconds: 0, requests: 0, seed };
     if (!selected(step.name)) continue;
     if (stop) {
-      results.push({ ...base, status: 'skipped', reason: 'an earlier property failed (use --keep-going to run it)' });
+      results.push({ ...base, verdict: 'skipped', status: 'skipped', reason: 'an earlier property failed (use --keep-going to run it)' });
       continue;
     }
     if (step.skip !== null) {
-      results.push({ ...base, status: 'skipped', reason: step.skip });
+      results.push({ ...base, verdict: 'unsupported', status: 'skipped', reason: step.skip });
       continue;
     }
     if (deadline !== undefined && Date.now() >= deadline) {
       result.budgetExhausted = true;
-      results.push({ ...base, status: 'skipped', reason: 'the time budget ran out' });
+      results.push({ ...base, verdict: 'skipped', status: 'skipped', reason: 'the time budget ran out' });
       continue;
     }
     const r = await step.go();
@@ -366,4 +378,9 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     if (r.status === 'failed' && !o.keepGoing) stop = true;
   }
   return finish();
+}
+
+/** The broken rule a failure carries, as a Failure field. */
+function ruleOf(e: unknown): { rule?: { id: string; level: Level } } {
+  return e instanceof PropertyFailure && e.rule !== null ? { rule: { id: e.rule.id, level: e.rule.level } } : {};
 }

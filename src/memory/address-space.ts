@@ -201,24 +201,20 @@ export class AddressSpace {
       this.mem.fill(value, off, off + length);
       return;
     }
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: fast path for zeroing; the byte loop below stores the same bytes
-    if (value === 0) {
-      // Zeroing sparse memory: drop whole pages, clear partial ones.
-      let a = addr;
-      const end = addr + length;
-      while (a < end) {
-        const pageEnd = (Math.floor(a / PAGE) + 1) * PAGE;
-        const stop = Math.min(end, pageEnd);
-        if (this.arenaOffset(a) < 0) {
-          // Stryker disable next-line BooleanLiteral: a created page is zero already (performance only)
-          const p = this.page(a, false);
-          if (p !== undefined) p.fill(0, a % PAGE, a % PAGE + (stop - a));
-        } else for (let b = a; b < stop; b++) this.store8(b, 0);
-        a = stop;
-      }
-      return;
+    // Sparse memory page by page (arenas are page aligned, so a piece within one page is
+    // wholly in or out of one); zeroing never creates a page, it only clears existing ones.
+    let a = addr;
+    const end = addr + length;
+    while (a < end) {
+      const pageEnd = (Math.floor(a / PAGE) + 1) * PAGE;
+      const stop = Math.min(end, pageEnd);
+      if (this.arenaOffset(a) < 0) {
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: a created page is zero already, so creating one for a zero fill only costs memory
+        const p = this.page(a, value !== 0);
+        if (p !== undefined) p.fill(value, a % PAGE, a % PAGE + (stop - a));
+      } else for (let b = a; b < stop; b++) this.store8(b, value);
+      a = stop;
     }
-    for (let i = 0; i < length; i++) this.store8(addr + i, value);
   }
 
   /** memmove(dst, src, length). */

@@ -23,7 +23,14 @@
  *    the middle of a live block);
  *  - freed-pointer: free/realloc of a pointer already freed (double free, use after
  *    free);
- *  - arena: `X` of an arena or chunk that is not live, or an arena line of the wrong kind.
+ *  - arena: `X` of an arena or chunk that is not live, or an arena line of the wrong kind;
+ *  - aborted: the process aborted inside an allocator call (`# abort in-call <call>`, written
+ *    by the recorder on SIGABRT: the debug hooks' fatal errors, the C library's heap
+ *    checks) and the call itself shows no misuse above, so the damage is one the trace
+ *    cannot show (a write outside a block, a corrupted header). A call that does show
+ *    one (a block freed through another family, a double free: under the debug hooks
+ *    these abort the process, so this is the only place a real trace can hold them) is
+ *    reported as that violation, at the comment's line.
  *
  * Documented exceptions (pytrace v1, "What a replay must know"): CPython swaps the
  * default RAW allocator in around some start-up and shutdown copies, so some RAW calls
@@ -35,15 +42,26 @@
  *    counted in `notes.rawPresumedFreed`. (A RAW block overlapping a live MEM/OBJ block,
  *    or the reverse, is still reported, against the MEM/OBJ block.)
  * A free of NULL is always fine; realloc(NULL, n) is a malloc.
+ *
+ * Debug hooks (line 1 says allocator=pymalloc_debug or malloc_debug: PYTHONMALLOC=debug,
+ * pymalloc_debug, malloc_debug, -X dev): the recorder wraps the hooks, so every line is
+ * a call of _PyMem_DebugRaw*, whose block of N bytes at p is a decorated block
+ * [p - 16, p + N + 8) (size field, API id and pads before, pads after) inside a block of
+ * N + 24 bytes of the allocator below. That whole extent is what must not overlap
+ * (a 0-byte request has a 24-byte extent). The allocator below is called with N + 24
+ * bytes at p - 16 (calloc(1, nelem * elsize + 24)), so a nested RAW line of that shape
+ * is the call itself (pymalloc's RAW fallback, itself made through the RAW hooks), not
+ * a second block.
  */
 import { profileOf, unverifiedMessage } from '../../spec/versions.ts';
 import { AddrMap } from './addr-map.ts';
+import { parseAbortedCall } from './events.ts';
 import {
   type AllocEvent, type ArenaEvent, type CallEvent, type Domain, forEachTraceEvent, formatEvent, parseHeader, type TraceEvent,
   TraceFormatError, type TraceSource,
 } from './reader.ts';
 
-export type ViolationKind = 'family' | 'alignment' | 'overlap' | 'unknown-pointer' | 'freed-pointer' | 'arena';
+export type ViolationKind = 'family' | 'alignment' | 'overlap' | 'unknown-pointer' | 'freed-pointer' | 'arena' | 'aborted';
 
 export interface Violation {
   line: number;
@@ -64,9 +82,14 @@ export interface CheckReport {
 }
 
 interface Block {
+  /** Start of the extent: the pointer, or 16 bytes before it under debug hooks. */
   addr: number;
-  /** Extent in bytes (request size, at least 1). */
+  /** Extent in bytes (request size, at least 1; request size + 24 under debug hooks). */
   len: number;
+  /** The pointer the call returned. */
+  ptr: number;
+  /** The request size. */
+  size: number;
   family: Domain;
   /** Allocated by the allocator itself (nested RAW line), not by the program. */
   internal: boolean;
@@ -74,6 +97,9 @@ interface Block {
 }
 
 const PAGE = 4096;
+/** The debug hooks' bytes before the data (size field, API id, 7 pads) and in all (+ 8 pads after). */
+const DEBUG_HEAD = 16;
+const DEBUG_EXTRA = 24;
 const hex = (a: number): string => a.toString(16);
 const FAMILY_NAME: Record<Domain, string> = { r: 'RAW', m: 'MEM', o: 'OBJ' };
 
@@ -179,6 +205,8 @@ export class TraceChecker {
   violationCount = 0;
   notes = { rawUnknown: 0, rawPresumedFreed: 0 };
   events = 0;
+  /** Line 1 says the debug hooks were installed: blocks have the decorated layout. */
+  debugHooks = false;
   private readonly max: number;
 
   constructor(opts: CheckOptions = {}) {
@@ -192,11 +220,12 @@ export class TraceChecker {
 
   feed(e: TraceEvent): void {
     if (e.kind === '#') {
-      // Only traces of a verified CPython version (spec/versions.ts) are checked.
       if (e.line === 1) {
+        // Only traces of a verified CPython version (spec/versions.ts) are checked.
         const python = parseHeader(e.text).python;
         if (profileOf(python) === null) throw new TraceFormatError(1, unverifiedMessage(python));
-      }
+        this.debugHooks = /(^| )allocator=(pymalloc_debug|malloc_debug)( |$)/.test(e.text);
+      } else if (e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
       return;
     }
     this.events++;
@@ -221,7 +250,7 @@ export class TraceChecker {
     for (const n of group) {
       if (n.kind === 'A') this.region(n, true);
       else if (n.kind === 'X') frees.push(n);
-      else if (!implementsOuter(outer, n)) this.call(n, 'r', true);
+      else if (!(this.debugHooks ? implementsOuterDebug(outer, n) : implementsOuter(outer, n))) this.call(n, 'r', true);
     }
     for (const x of frees) this.region(x, true);
   }
@@ -283,28 +312,30 @@ export class TraceChecker {
   private allocated(e: CallEvent, family: Domain, p: number, n: number, internal: boolean): void {
     if (p === 0) return;
     if (p % 16 !== 0) this.violate(e.line, 'alignment', `${formatEvent(e)}: result ${hex(p)} is not 16-byte aligned`);
-    const len = Math.max(n, 1);
-    for (const o of this.blocks.overlapping(p, len)) {
+    const start = this.debugHooks ? p - DEBUG_HEAD : p;
+    const len = this.debugHooks ? n + DEBUG_EXTRA : Math.max(n, 1);
+    const what = `new ${FAMILY_NAME[family]} block ${this.debugHooks ? `${hex(p)}+${n} (decorated ${hex(start)}+${len})` : `${hex(p)}+${len}`}`;
+    for (const o of this.blocks.overlapping(start, len)) {
       if (o.family === 'r' && !o.internal) {
         // Exception: a RAW block freed by an uncaptured call.
         this.notes.rawPresumedFreed++;
         this.blocks.remove(o);
         continue;
       }
-      this.violate(e.line, 'overlap', `${formatEvent(e)}: new ${FAMILY_NAME[family]} block ${hex(p)}+${len} overlaps the live ${describe(o)}`);
+      this.violate(e.line, 'overlap', `${formatEvent(e)}: ${what} overlaps the live ${describe(o)}`);
       this.blocks.remove(o);
     }
-    for (const r of this.regions.overlapping(p, len)) {
+    for (const r of this.regions.overlapping(start, len)) {
       if (r.kind === 'arena' && family !== 'r') continue;
-      this.violate(e.line, 'overlap', `${formatEvent(e)}: new ${FAMILY_NAME[family]} block ${hex(p)}+${len} overlaps the live ${r.kind === 'arena' ? 'pymalloc arena' : 'data-stack chunk'} ${hex(r.addr)} from line ${r.line}`);
+      this.violate(e.line, 'overlap', `${formatEvent(e)}: ${what} overlaps the live ${r.kind === 'arena' ? 'pymalloc arena' : 'data-stack chunk'} ${hex(r.addr)} from line ${r.line}`);
     }
     this.freed.delete(p);
-    this.blocks.add({ addr: p, len, family, internal, line: e.line });
+    this.blocks.add({ addr: start, len, ptr: p, size: n, family, internal, line: e.line });
   }
 
   /** The live block `p` names for a free/realloc through `family`, or undefined after reporting why not. */
   private lookup(e: CallEvent, family: Domain, p: number): Block | undefined {
-    const b = this.blocks.byAddr.get(p);
+    const b = this.blocks.byAddr.get(this.debugHooks ? p - DEBUG_HEAD : p);
     if (b !== undefined) {
       if (b.family !== family) {
         this.violate(e.line, 'family', `${formatEvent(e)}: ${FAMILY_NAME[b.family]} block ${hex(p)} (line ${b.line}) ${e.kind === 'f' ? 'freed' : 'reallocated'} through ${FAMILY_NAME[family]}`);
@@ -327,9 +358,29 @@ export class TraceChecker {
     return undefined;
   }
 
+  /** The call the process aborted in (its fields without a result). */
+  private abortedCall(line: number, call: string): void {
+    const ev = parseAbortedCall(line, call);
+    const why = `the process aborted inside ${call}`;
+    if (ev !== null && (ev.kind === 'f' || ev.kind === 'r') && ev.ptr !== 0) {
+      const before = this.violationCount;
+      const b = this.lookup(ev, ev.domain, ev.ptr);
+      if (this.violationCount > before) {
+        const v = this.violations[this.violations.length - 1];
+        if (v !== undefined && v.line === line) v.message = `${v.message} (${why})`;
+        return;
+      }
+      if (b !== undefined) {
+        this.violate(line, 'aborted', `${why}, a call on the live ${describe(b)}: the allocator found damage the trace cannot show (a write outside the block, a corrupted header)`);
+        return;
+      }
+    }
+    this.violate(line, 'aborted', `${why}: the allocator found damage the trace cannot show (a write outside a block, a corrupted header)`);
+  }
+
   private release(e: CallEvent, b: Block): void {
     this.blocks.remove(b);
-    this.freed.set(b.addr, e.line);
+    this.freed.set(b.ptr, e.line);
   }
 
   report(lines: number): CheckReport {
@@ -363,8 +414,29 @@ function implementsOuter(e: CallEvent, n: AllocEvent): boolean {
   }
 }
 
+/**
+ * implementsOuter under the debug hooks: the allocator below the hooks was called with
+ * N + 24 bytes and pointers 16 bytes lower (_PyMem_DebugRawAlloc, _PyMem_DebugRawRealloc,
+ * _PyMem_DebugRawFree); realloc(NULL, N) is a malloc there.
+ */
+function implementsOuterDebug(e: CallEvent, n: AllocEvent): boolean {
+  if (n.kind === 'A' || n.kind === 'X' || n.domain !== 'r') return false;
+  const below = (p: number): number => (p === 0 ? 0 : p - DEBUG_HEAD);
+  switch (e.kind) {
+    case 'm':
+      return n.kind === 'm' && n.size === e.size + DEBUG_EXTRA && n.result === below(e.result);
+    case 'c':
+      return n.kind === 'c' && n.nelem === 1 && n.elsize === e.nelem * e.elsize + DEBUG_EXTRA && n.result === below(e.result);
+    case 'r':
+      return (n.kind === 'r' && e.ptr !== 0 && n.ptr === below(e.ptr) && n.size === e.size + DEBUG_EXTRA && n.result === below(e.result))
+        || (n.kind === 'm' && n.size === e.size + DEBUG_EXTRA && n.result === below(e.result) && e.result !== 0);
+    case 'f':
+      return n.kind === 'f' && e.ptr !== 0 && n.ptr === below(e.ptr);
+  }
+}
+
 function describe(b: Block): string {
-  return `${b.internal ? 'allocator-internal ' : ''}${FAMILY_NAME[b.family]} block ${hex(b.addr)}+${b.len} from line ${b.line}`;
+  return `${b.internal ? 'allocator-internal ' : ''}${FAMILY_NAME[b.family]} block ${hex(b.ptr)}+${b.addr === b.ptr ? b.len : b.size} from line ${b.line}`;
 }
 
 /** Check a whole trace; rejects with TraceFormatError for a malformed or truncated trace. */

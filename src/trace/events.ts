@@ -72,3 +72,23 @@ export function formatEvent(e: TraceEvent): string {
   if (e.thread !== 0) s += ` t${e.thread}`;
   return s;
 }
+
+/**
+ * The call of a `# abort in-call <call>` comment (the recorder's record of the call the
+ * process died in, which never returned):
+ * `f m 7f…`, `r o 7f… 100`, `m o 100`, `c m 1 100` (no result), as an event with result 0,
+ * or null when it is not of that shape.
+ */
+export function parseAbortedCall(line: number, call: string): CallEvent | null {
+  const m = /^([mcrf]) ([rmo]) ([0-9a-f]+)(?: (\d+))?$/.exec(call);
+  if (m === null) return null;
+  const domain = m[2] as Domain;
+  const base = { line, nested: false, thread: 0, domain };
+  switch (m[1]) {
+    case 'm': return /^\d+$/.test(m[3]) && m[4] === undefined ? { ...base, kind: 'm', size: Number(m[3]), result: 0 } : null;
+    case 'c': return /^\d+$/.test(m[3]) && m[4] !== undefined ? { ...base, kind: 'c', nelem: Number(m[3]), elsize: Number(m[4]), result: 0 } : null;
+    case 'r': return m[4] !== undefined ? { ...base, kind: 'r', ptr: parseInt(m[3], 16), size: Number(m[4]), result: 0 } : null;
+    default: return m[4] === undefined ? { ...base, kind: 'f', ptr: parseInt(m[3], 16) } : null;
+  }
+}
+

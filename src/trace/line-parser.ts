@@ -228,7 +228,7 @@ export class TraceParser {
   }
 
   private parseEnd(text: string, line: number): TraceEnd {
-    const m = /^end events=(\d+) reason=(runmain|exit|init-exit) exitcode=(-?\d+)$/.exec(text);
+    const m = /^end events=(\d+) reason=(runmain|exit|init-exit|abort) exitcode=(-?\d+)$/.exec(text);
     if (m === null) this.fail(`malformed end line '# ${text}'`);
     const events = Number(m[1]);
     if (events !== this.events) this.fail(`'# end' says events=${events} but the trace has ${this.events} event lines`);

@@ -13,7 +13,7 @@ import type { CallEvent } from './events.ts';
 
 const hex = (a: number): string => a.toString(16);
 
-export type MismatchKind = 'result' | 'nested' | 'stats' | 'blocks' | 'model-error';
+export type MismatchKind = 'result' | 'nested' | 'stats' | 'blocks' | 'model-error' | 'abort';
 
 export interface ReplayMismatch {
   kind: MismatchKind;

@@ -9,7 +9,15 @@
  * turns a 0-byte RAW request into malloc(1) / calloc(1, 1) / realloc(p, 1) (fact sheet
  * 2.3). The trace records RAW calls at the domain level, so ReplayOS maps the recorded
  * arguments the same way before comparing.
+ *
+ * Under debug hooks (`debugRaw`), the recorded RAW line is the call of the debug hooks
+ * (_PyMem_DebugRaw*), and the C library sees it decorated: a RAW request of N bytes is
+ * malloc(N + 24) (calloc(1, nelem * elsize + 24); realloc(NULL, N) is a malloc), and
+ * the pointers the hooks hand out and take back are the C library's plus 16. ReplayOS
+ * maps the recorded line that way before comparing, so the model's own debug hooks sit
+ * between its RAW domain and this C library, exactly as in the recorded process.
  */
+import { EXTRA_BYTES, HEADER_BYTES } from '../debug/constants.ts';
 import type { ArenaAllocator, LibC, OS } from '../memory/os.ts';
 import { type AllocEvent, formatEvent } from './events.ts';
 
@@ -47,30 +55,60 @@ export class ReplayOS implements OS {
     },
   };
 
+  /**
+   * The recorded lines were made through the debug hooks (a trace of
+   * allocator=pymalloc_debug or malloc_debug): map them to the C library's view.
+   */
+  debugRaw = false;
+
   readonly libc: LibC = {
     malloc: (n: number): number => {
-      const want = `m r ${n} <result> ^ (libc malloc(${n}))`;
+      const want = this.debugRaw ? `m r ${n - EXTRA_BYTES} <result> (libc malloc(${n}) under the debug hooks)` : `m r ${n} <result> ^ (libc malloc(${n}))`;
       const e = this.take(want);
+      if (this.debugRaw) {
+        // _PyMem_DebugRawAlloc(0, N) and _PyMem_DebugRawRealloc(NULL, N): malloc(N + 24)
+        const ok = (e.kind === 'm' && e.size + EXTRA_BYTES === n) || (e.kind === 'r' && e.ptr === 0 && e.size + EXTRA_BYTES === n);
+        if (!ok) this.differ(e, want);
+        return inner((e as { result: number }).result);
+      }
       if (e.kind !== 'm' || e.domain !== 'r' || nz(e.size) !== n) this.differ(e, want);
       return (e as { result: number }).result;
     },
     calloc: (nelem: number, elsize: number): number => {
-      const want = `c r ${nelem} ${elsize} <result> ^ (libc calloc(${nelem}, ${elsize}))`;
+      const want = this.debugRaw
+        ? `c r <nelem> <elsize> <result> with nelem * elsize = ${elsize - EXTRA_BYTES} (libc calloc(${nelem}, ${elsize}) under the debug hooks)`
+        : `c r ${nelem} ${elsize} <result> ^ (libc calloc(${nelem}, ${elsize}))`;
       const e = this.take(want);
-      if (e.kind !== 'c' || e.domain !== 'r') this.differ(e, want);
+      if (e.kind !== 'c') this.differ(e, want);
+      if (this.debugRaw) {
+        // _PyMem_DebugRawAlloc(1, nelem * elsize): calloc(1, nelem * elsize + 24)
+        if (nelem !== 1 || e.nelem * e.elsize + EXTRA_BYTES !== elsize) this.differ(e, want);
+        return inner(e.result);
+      }
+      if (e.domain !== 'r') this.differ(e, want);
       const zero = e.nelem === 0 || e.elsize === 0;
       if ((zero ? 1 : e.nelem) !== nelem || (zero ? 1 : e.elsize) !== elsize) this.differ(e, want);
       return e.result;
     },
     realloc: (p: number, n: number): number => {
-      const want = `r r ${hex(p)} ${n} <result> ^ (libc realloc(${hex(p)}, ${n}))`;
+      const want = this.debugRaw
+        ? `r r ${hex(p + HEADER_BYTES)} ${n - EXTRA_BYTES} <result> (libc realloc(${hex(p)}, ${n}) under the debug hooks)`
+        : `r r ${hex(p)} ${n} <result> ^ (libc realloc(${hex(p)}, ${n}))`;
       const e = this.take(want);
+      if (this.debugRaw) {
+        if (e.kind !== 'r' || e.ptr !== p + HEADER_BYTES || e.size + EXTRA_BYTES !== n) this.differ(e, want);
+        return inner(e.result);
+      }
       if (e.kind !== 'r' || e.domain !== 'r' || e.ptr !== p || nz(e.size) !== n) this.differ(e, want);
       return (e as { result: number }).result;
     },
     free: (p: number): void => {
-      const want = `f r ${hex(p)} ^ (libc free)`;
+      const want = this.debugRaw ? `f r ${hex(p + HEADER_BYTES)} (libc free(${hex(p)}) under the debug hooks)` : `f r ${hex(p)} ^ (libc free)`;
       const e = this.take(want);
+      if (this.debugRaw) {
+        if (e.kind !== 'f' || e.ptr !== p + HEADER_BYTES) this.differ(e, want);
+        return;
+      }
       if (e.kind !== 'f' || e.domain !== 'r' || e.ptr !== p) this.differ(e, want);
     },
   };
@@ -106,6 +144,11 @@ export class ReplayOS implements OS {
   private differ(e: AllocEvent, want: string): never {
     throw new NestedCallMismatch(`nested call ${this.next} differs from trace line ${e.line}`, `line ${e.line}: ${formatEvent(e)}`, want);
   }
+}
+
+/** The C library's pointer under a debug block that the hooks handed out as `p` (NULL stays NULL). */
+function inner(p: number): number {
+  return p === 0 ? 0 : p - HEADER_BYTES;
 }
 
 /** What the "malloc" allocator passes to the C library for a RAW size. */

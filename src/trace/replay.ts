@@ -15,16 +15,30 @@
  * With statistics (PYTRACE_STATS), at every `# mark …` and `# phase after-runmain` line
  * our _PyObject_DebugMallocStats text must equal the recorded section byte for byte.
  *
+ * Traces recorded under the debug hooks (allocator=pymalloc_debug, what PYTHONMALLOC=debug
+ * and -X dev select in a release build, or malloc_debug) are replayed through our debug
+ * hooks (src/debug) over our pymalloc or over the C library, as PyMem_SetupDebugHooks
+ * leaves the domains. The recorder wraps the hooks, so a MEM/OBJ line is the hooks' call:
+ * under pymalloc_debug pymalloc sees N + 24 bytes and its RAW fallback is itself a
+ * debug-hooked RAW call (ReplayOS maps those lines to the C library's view); under
+ * malloc_debug the hooks call the C library directly, with no line of its own, so the
+ * outer line is what the C library is checked against, and pymalloc is not used at all
+ * (its statistics are empty, as _PyObject_DebugMallocStats prints nothing then).
+ *
  * This module is the driver: the statistics file, the Replayer that feeds events to the
  * model and compares, and replayTrace. Mismatch reports and their state dump are in
  * mismatch-report.ts.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { installDebugHooks } from '../debug/debug-hooks.ts';
+import { FatalError } from '../debug/fatal.ts';
+import type { AllocatorMode } from '../domains/allocator.ts';
 import { Runtime } from '../domains/runtime.ts';
 import type { PymallocState } from '../pymalloc/state.ts';
 import { debugMallocStats } from '../pymalloc/stats.ts';
 import { dumpState, eventAddresses, firstDifference, type ReplayMismatch, requestClass } from './mismatch-report.ts';
+import { parseAbortedCall } from './events.ts';
 import {
   type AllocEvent, type CallEvent, formatEvent, forEachTraceEvent, isGzip, type TraceEvent,
   TraceFormatError, type TraceHeader, type TraceSource,
@@ -106,6 +120,21 @@ export interface ReplayOptions {
   /** Called every `progressEvery` event lines with the current line number. */
   onProgress?: (line: number) => void;
   progressEvery?: number;
+  /** Watches the model's state as the replay goes (e.g. the HTML report, src/report/). */
+  observer?: ReplayObserver;
+}
+
+/**
+ * An optional watcher of the replay, kept off the per-event path: it is called every
+ * `interval` events (read again after each sample, so it may grow), after a top-level
+ * call that had nested lines (the only calls in which arenas come and go), and at every
+ * comment line. It reads Replayer.pymallocState; it must not change it.
+ */
+export interface ReplayObserver {
+  interval: number;
+  sample(events: number, line: number): void;
+  afterNested(events: number, line: number): void;
+  comment(text: string, line: number, events: number): void;
 }
 
 export interface ReplaySummary {
@@ -124,15 +153,35 @@ export interface ReplaySummary {
   checkpoints: { compared: number; matched: number; total: number };
   /** `allocated_blocks=` of `# phase after-runmain` compared with the model's count. */
   allocatedBlocksChecked: boolean;
+  /** `# abort in-call` (reason=abort): its line (0: none) and whether our debug hooks stopped there too. */
+  abort: { line: number; reproduced: boolean };
   mismatches: number;
   mismatch?: ReplayMismatch;
   header?: TraceHeader;
 }
 
+/**
+ * The `allocator=` values a replay can model, and the PYTHONMALLOC mode that sets the
+ * domains up the same way. `debug` is recorded as pymalloc_debug in a release build.
+ */
+const REPLAYABLE: Record<string, AllocatorMode> = {
+  pymalloc: 'pymalloc',
+  pymalloc_debug: 'pymalloc_debug',
+  malloc_debug: 'malloc_debug',
+};
+
 /** Feeds events one at a time; stops (ok = false) at the first mismatch. */
 export class Replayer {
   readonly os = new ReplayOS();
-  readonly rt: Runtime;
+  /** The simulated process; rebuilt for the trace's allocator when line 1 is read. */
+  rt: Runtime;
+  /**
+   * MEM/OBJ calls go to the C library with no nested line (malloc_debug): the outer line
+   * is also the C library's call.
+   */
+  private direct = false;
+  /** C-library calls served from the outer line itself (malloc_debug), not nested lines. */
+  private directServed = 0;
   events = 0;
   memobjCalls = 0;
   resultsCompared = 0;
@@ -143,13 +192,20 @@ export class Replayer {
   header: TraceHeader | null = null;
   /** Whether the after-runmain allocated_blocks count was compared. */
   blocksChecked = false;
+  /** Line of `# abort in-call …` (0: none), and whether our debug hooks stopped there too. */
+  abortLine = 0;
+  abortReproduced = false;
   private pending: AllocEvent[] = [];
   private statsIndex = 0;
   /** The verified version the trace's header names (spec/versions.ts). */
   profile: VersionProfile = DEFAULT_PROFILE;
+  private readonly observer: ReplayObserver | null;
+  private nextSample = 0;
 
   constructor(private readonly opts: ReplayOptions = {}) {
     this.rt = new Runtime({ mode: 'pymalloc', os: () => this.os });
+    this.observer = opts.observer ?? null;
+    this.nextSample = this.observer?.interval ?? 0;
   }
 
   get pymallocState(): PymallocState {
@@ -162,8 +218,10 @@ export class Replayer {
     if (e.kind === '#') {
       if (e.line === 1) this.checkHeader(e.text);
       else {
+        this.observer?.comment(e.text, e.line, this.events);
         if (this.opts.stats !== undefined && isCheckpoint(e.text, this.profile)) this.checkpoint(e.line, e.text);
         if (this.mismatch === null && e.text.startsWith('phase after-runmain ')) this.checkAllocatedBlocks(e.line, e.text);
+        if (this.mismatch === null && e.text.startsWith('abort in-call ')) this.abortedCall(e.line, e.text.slice('abort in-call '.length));
       }
       return this.mismatch === null;
     }
@@ -186,6 +244,14 @@ export class Replayer {
     const nested = this.pending;
     this.pending = [];
     this.call(e, nested);
+    const obs = this.observer;
+    if (obs !== null && this.mismatch === null) {
+      if (nested.length !== 0) obs.afterNested(this.events, e.line);
+      if (this.events >= this.nextSample) {
+        obs.sample(this.events, e.line);
+        this.nextSample = this.events + obs.interval;
+      }
+    }
     return this.mismatch === null;
   }
 
@@ -196,20 +262,32 @@ export class Replayer {
       if (i > 0) f[w.slice(0, i)] = w.slice(i + 1);
     }
     const why = (r: string): never => { throw new ReplayInputError(1, r); };
-    if (f.allocator !== 'pymalloc') why(`cannot replay allocator=${f.allocator}: the replay models plain pymalloc (record without PYTHONMALLOC, -X dev or debug hooks)`);
+    const mode = Object.hasOwn(REPLAYABLE, f.allocator) ? REPLAYABLE[f.allocator] : undefined;
+    if (mode === undefined) why(`cannot replay allocator=${f.allocator}: the replay models pymalloc, pymalloc_debug and malloc_debug (PYTHONMALLOC unset, debug, pymalloc_debug or malloc_debug)`);
     if (f.ptr_bits !== '64') why(`cannot replay ptr_bits=${f.ptr_bits}: the model is 64-bit`);
     if (f.pre_hook_arenas !== '0' || f.pre_hook_blocks !== '0') {
       why(`pymalloc was not pristine when the hooks went in (pre_hook_arenas=${f.pre_hook_arenas} pre_hook_blocks=${f.pre_hook_blocks})`);
     }
-    const profile = profileOf(f.python ?? '');
-    if (profile === null) why(unverifiedMessage(f.python ?? ''));
-    this.profile = profile;
+    this.profile = profileOf(f.python ?? '') ?? why(unverifiedMessage(f.python ?? ''));
+    if (mode !== 'pymalloc') {
+      this.rt = new Runtime({ mode, os: () => this.os, installHooks: installDebugHooks });
+      this.os.debugRaw = true;
+      this.direct = mode === 'malloc_debug';
+    }
+  }
+
+  /** _PyMem_PymallocEnabled(): pymalloc serves the OBJ domain (under the hooks or not). */
+  private get pymallocEnabled(): boolean {
+    return !this.direct;
   }
 
   private call(e: CallEvent, nested: AllocEvent[]): void {
     const rt = this.rt;
     this.memobjCalls++;
-    this.os.expect(nested);
+    // malloc_debug: the hooks' C-library call is the outer line itself (none for free(NULL)).
+    const own = this.direct && !(e.kind === 'f' && e.ptr === 0);
+    this.os.expect(own ? [...nested, e] : nested);
+    if (own) this.directServed++;
     let actual = 0;
     try {
       switch (e.kind) {
@@ -250,6 +328,37 @@ export class Replayer {
     }
   }
 
+  /**
+   * The process aborted inside this MEM/OBJ call (the recorder's `# abort in-call`). Under
+   * the debug hooks that is a fatal error of the hooks, so ours must stop there too.
+   * Without the hooks (a C library abort) there is nothing of ours to compare.
+   */
+  private abortedCall(line: number, call: string): void {
+    const e = parseAbortedCall(line, call);
+    this.abortLine = line;
+    if (e === null || e.domain === 'r' || this.rt.mode === 'pymalloc') return;
+    this.os.expect([]);
+    try {
+      switch (e.kind) {
+        case 'm': this.rt.malloc(e.domain, e.size); break;
+        case 'c': this.rt.calloc(e.domain, e.nelem, e.elsize); break;
+        case 'r': this.rt.realloc(e.domain, e.ptr, e.size); break;
+        case 'f': this.rt.free(e.domain, e.ptr); break;
+      }
+    } catch (err) {
+      if (err instanceof FatalError) {
+        this.abortReproduced = true;
+        return;
+      }
+    }
+    this.mismatch = {
+      kind: 'abort', line, event: `# abort in-call ${call}`,
+      reason: "CPython's debug hooks aborted the process in this call; ours did not (damage the trace does not record, such as a write outside a block?)",
+      expected: 'Fatal Python error (abort)', actual: 'no fatal error',
+      dump: dumpState(this.pymallocState, eventAddresses(e), requestClass(e)),
+    };
+  }
+
   private checkpoint(line: number, text: string): void {
     const sections = this.opts.stats!;
     const sec = sections[this.statsIndex];
@@ -261,7 +370,7 @@ export class Replayer {
     }
     this.statsIndex++;
     this.checkpointsCompared++;
-    const ours = debugMallocStats(this.pymallocState);
+    const ours = this.pymallocEnabled ? debugMallocStats(this.pymallocState) : '';
     if (ours === sec.text) {
       this.checkpointsMatched++;
       return;
@@ -310,7 +419,7 @@ export class Replayer {
       lines,
       memobjCalls: this.memobjCalls,
       resultsCompared: this.resultsCompared,
-      nestedServed: this.os.served,
+      nestedServed: this.os.served - this.directServed,
       skipped: this.skipped,
       checkpoints: {
         compared: this.checkpointsCompared,
@@ -318,6 +427,7 @@ export class Replayer {
         total: this.opts.stats?.length ?? 0,
       },
       allocatedBlocksChecked: this.blocksChecked,
+      abort: { line: this.abortLine, reproduced: this.abortReproduced },
       mismatches: this.mismatch === null ? 0 : 1,
       ...(this.mismatch !== null ? { mismatch: this.mismatch } : {}),
       ...(header !== undefined ? { header } : {}),

@@ -1,6 +1,6 @@
 """Gate protocol v1 plumbing shared by the Python adapters.
 
-See ../shared/reference/gate-protocol-v1.md (the contract).  This module knows
+See docs/gate-protocol-v1.md (the contract).  This module knows
 nothing about any allocator: it reads one JSON request per line on stdin, calls
 ``adapter.op_<op>(request)`` and writes the returned dict (plus ``id``) as one
 JSON line on stdout, flushing after every answer.

@@ -4,7 +4,7 @@
 
 Start:   python3 tools/adapters/nonconforming.py --bug NAME
 
-The deviations are modelled on real bugs (../shared/reference/real-bugs.md):
+The deviations are modelled on real bugs of allocator and object-API users:
 
 no-heap-incref
     PyObject_Init / PyObject_InitVar / PyObject_New / PyObject_NewVar do not

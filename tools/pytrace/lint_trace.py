@@ -216,7 +216,7 @@ class Lint:
         if end is None:
             self.err(last_lineno, "no # end line: truncated trace")
         else:
-            em = re.match(r"^# end events=(\d+) reason=(runmain|exit|init-exit) exitcode=(-?\d+)$", end[1])
+            em = re.match(r"^# end events=(\d+) reason=(runmain|exit|init-exit|abort) exitcode=(-?\d+)$", end[1])
             if not em:
                 self.err(end[0], "malformed end line %r" % end[1])
             elif int(em.group(1)) != self.events:

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ PyAPI_DATA(int) _Py_UnhandledKeyboardInterrupt;
 
 static char *g_buf;
 static size_t g_buflen;
+static unsigned long g_flushes;    /* out_flush calls that wrote something */
 static int g_fd = -1;
 static pid_t g_gzip_pid = -1;
 static int g_write_error;
@@ -54,6 +56,7 @@ static void out_flush(void)
 {
     size_t off = 0;
     if (g_fd < 0) { g_buflen = 0; return; }
+    if (g_buflen) g_flushes++;
     while (off < g_buflen) {
         ssize_t n = write(g_fd, g_buf + off, g_buflen - off);
         if (n < 0) {
@@ -143,6 +146,13 @@ static __thread int t_depth;       /* hooked calls in progress in this thread */
 static __thread int t_tid = -1;    /* 0 = main thread, N = t<N> */
 static __thread int t_bypass;      /* inside a stats dump: pass through */
 
+/* The outermost hooked call in progress in this thread, for a SIGABRT inside it (the
+ * debug hooks' fatal errors, glibc's heap checks): what it was, and where its group of
+ * nested lines began in the buffer. */
+static __thread char t_call[LINE_MAX_LEN];
+static __thread size_t t_group_buflen;
+static __thread unsigned long t_group_events, t_group_flushes;
+
 typedef struct {
     char letter;                   /* 'r', 'm', 'o' */
     int index;                     /* 0, 1, 2 */
@@ -174,7 +184,22 @@ static inline int enter(void)
     pthread_mutex_lock(&g_lock);
     if (!g_active) { pthread_mutex_unlock(&g_lock); return 0; }
     t_depth = 1;
+    t_group_buflen = g_buflen;
+    t_group_events = g_events;
+    t_group_flushes = g_flushes;
+    t_call[0] = 0;
     return 1;
+}
+
+/* The call's fields, kept while the outermost call runs (for an abort inside it). */
+static inline void note_call(char kind, char dom, int n, uintptr_t a, uintptr_t b, int hex_a)
+{
+    if (t_depth != 1) return;
+    char *p = t_call;
+    *p++ = kind; *p++ = ' '; *p++ = dom;
+    if (n >= 1) { *p++ = ' '; p = hex_a ? put_hex(p, a) : put_dec(p, (size_t)a); }
+    if (n >= 2) { *p++ = ' '; p = put_dec(p, (size_t)b); }
+    *p = 0;
 }
 
 /* Called after the call returned, before its line is written. */
@@ -189,6 +214,7 @@ static void *hook_malloc(void *ctx, size_t size)
     dom_t *d = (dom_t *)ctx;
     if (!enter()) return d->orig.malloc(d->orig.ctx, size);
     if (d->index && t_depth > 1) g_nested_memobj++;
+    note_call('m', d->letter, 1, size, 0, 0);
     void *r = d->orig.malloc(d->orig.ctx, size);
     leave_begin();
     char *p = out_reserve(LINE_MAX_LEN);
@@ -207,6 +233,7 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
     dom_t *d = (dom_t *)ctx;
     if (!enter()) return d->orig.calloc(d->orig.ctx, nelem, elsize);
     if (d->index && t_depth > 1) g_nested_memobj++;
+    note_call('c', d->letter, 2, nelem, elsize, 0);
     void *r = d->orig.calloc(d->orig.ctx, nelem, elsize);
     leave_begin();
     char *p = out_reserve(LINE_MAX_LEN);
@@ -226,6 +253,7 @@ static void *hook_realloc(void *ctx, void *ptr, size_t size)
     dom_t *d = (dom_t *)ctx;
     if (!enter()) return d->orig.realloc(d->orig.ctx, ptr, size);
     if (d->index && t_depth > 1) g_nested_memobj++;
+    note_call('r', d->letter, 2, (uintptr_t)ptr, size, 1);
     void *r = d->orig.realloc(d->orig.ctx, ptr, size);
     leave_begin();
     char *p = out_reserve(LINE_MAX_LEN);
@@ -245,6 +273,7 @@ static void hook_free(void *ctx, void *ptr)
     dom_t *d = (dom_t *)ctx;
     if (!enter()) { d->orig.free(d->orig.ctx, ptr); return; }
     if (d->index && t_depth > 1) g_nested_memobj++;
+    note_call('f', d->letter, 1, (uintptr_t)ptr, 0, 1);
     d->orig.free(d->orig.ctx, ptr);
     leave_begin();
     char *p = out_reserve(LINE_MAX_LEN);
@@ -458,6 +487,63 @@ static void on_exit_cb(int status, void *arg)
     if (!held) pthread_mutex_unlock(&g_lock);
 }
 
+/* SIGABRT (a debug-hook fatal error, a C library heap check, abort()), SIGSEGV or SIGBUS
+ * (e.g. the hooks' dump of a freed block reading its clobbered size field): end the trace
+ * with what happened before, so that it can still be read and checked.  If this thread
+ * was inside a hooked call, the call never returned and has no line: its nested lines
+ * so far (and whatever the fatal-error path allocated) are taken back out of the buffer,
+ * and the call is written as `# abort in-call <fields without the result>`.  Then
+ * `# counts` and `# end ... reason=abort exitcode=128+signal`, and the default action.  When
+ * the group was already partly flushed, or another thread holds the lock mid-call, the
+ * trace is left truncated (no `# end`), as before. */
+static int take_back_group(void)
+{
+    if (t_group_flushes != g_flushes || t_group_buflen > g_buflen) return 0;
+    /* Every line after the mark is a nested line of this group: uncount it. */
+    char *p = g_buf + t_group_buflen, *end = g_buf + g_buflen;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) nl = end;
+        int nested = memmem(p, (size_t)(nl - p), " ^", 2) != NULL;
+        if (nested) g_cnt_nested--;
+        if (p[0] == 'A') { g_cnt_A--; if (nested) g_cnt_A_arena--; else g_cnt_A_other--; }
+        else if (p[0] == 'X') g_cnt_X--;
+        else if (nl - p >= 3) {
+            int k = p[0] == 'm' ? 0 : p[0] == 'c' ? 1 : p[0] == 'r' ? 2 : 3;
+            int d = p[2] == 'r' ? 0 : p[2] == 'm' ? 1 : 2;
+            g_cnt[k][d]--;
+            if (d && nested) g_nested_memobj--;
+        }
+        p = nl + 1;
+    }
+    g_buflen = t_group_buflen;
+    g_events = t_group_events;
+    return 1;
+}
+
+static void on_abort(int sig)
+{
+    if (g_active && getpid() == g_pid) {
+        int held = t_depth > 0;
+        if (held || pthread_mutex_trylock(&g_lock) == 0) {
+            if (!held || take_back_group()) {
+                if (held && t_call[0]) out_fmt("# abort in-call %s\n", t_call);
+                else if (held) out_str("# abort in-call (arena allocator)\n");
+                else out_fmt("# abort (signal %d outside any traced allocator call)\n", sig);
+                if (held && t_tid > 0) out_fmt("# abort thread t%d\n", t_tid);
+                g_stats = NULL;   /* flushed after each section; fclose could call free() */
+                finish_locked("abort", 128 + sig);
+            } else {
+                g_active = 0;     /* cannot take the group back: leave it truncated */
+                out_flush();
+            }
+            if (!held) pthread_mutex_unlock(&g_lock);
+        }
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* fork(): children are not traced.  Keep the lock over the fork so the child
  * never inherits it held mid-line. */
 static void atfork_prepare(void) { if (t_depth == 0) pthread_mutex_lock(&g_lock); }
@@ -638,6 +724,16 @@ int main(int argc, char **argv)
 
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     on_exit(on_exit_cb, NULL);
+    {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_abort;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+        sigaction(SIGABRT, &sa, NULL);
+        sigaction(SIGSEGV, &sa, NULL);
+        sigaction(SIGBUS, &sa, NULL);
+    }
     install_hooks();
     g_active = 1;
 
